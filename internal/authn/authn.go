@@ -1,0 +1,129 @@
+// Package authn holds the rules of signing in: password hashing and policy,
+// session tokens. It keeps no state of its own beyond a bound on how many
+// password hashes run at once, so that a login flood cannot exhaust memory.
+package authn
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+	"golang.org/x/text/unicode/norm"
+
+	"steward/internal/errs"
+)
+
+// Params are the Argon2id costs: OWASP's minimum for Argon2id
+// (m=19 MiB, t=2, p=1), about 23 ms and 20 MB per hash on a 2-core machine.
+var Params = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// Hasher hashes and verifies passwords, at most a fixed number at a time.
+type Hasher struct {
+	slots  chan struct{}
+	params *argon2id.Params
+}
+
+// NewHasher allows n concurrent hashes (each takes ~19 MiB).
+func NewHasher(n int, p *argon2id.Params) *Hasher {
+	if p == nil {
+		p = Params
+	}
+	return &Hasher{slots: make(chan struct{}, n), params: p}
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return errs.E(errs.Internal, "busy", "too many sign-ins at once, try again")
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the encoded Argon2id hash of a normalised password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	s, err := argon2id.CreateHash(Normalize(password), h.params)
+	return s, errs.Wrap(err, "authn.Hash")
+}
+
+// Verify reports whether password matches the encoded hash. An empty hash
+// still costs one hash, so that timing does not tell whether a user exists.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	if encoded == "" {
+		encoded = dummyHash
+	}
+	ok, err := argon2id.ComparePasswordAndHash(Normalize(password), encoded)
+	if err != nil {
+		return false, errs.Wrap(err, "authn.Verify")
+	}
+	return ok && encoded != dummyHash, nil
+}
+
+// dummyHash is verified against when there is no user, to spend the same time.
+var dummyHash = func() string {
+	s, err := argon2id.CreateHash("steward-no-such-user", Params)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
+// Normalize puts a password in Unicode NFKC form, as NIST SP 800-63B asks,
+// so that the same password typed on different keyboards matches.
+func Normalize(p string) string { return norm.NFKC.String(p) }
+
+// Policy is the minimal password policy of the foundation; the account
+// security work extends it (blocklist, context words, profiles).
+type Policy struct {
+	MinLength int
+	MaxLength int
+}
+
+// DefaultPolicy follows NIST SP 800-63B rev. 4 for password-only accounts.
+var DefaultPolicy = Policy{MinLength: 15, MaxLength: 128}
+
+// Check validates a new password against the policy, never truncating it.
+func (p Policy) Check(field, password string) error {
+	n := utf8.RuneCountInString(Normalize(password))
+	if !utf8.ValidString(password) {
+		return errs.Field(field, "invalid_encoding", "%s is not valid UTF-8", field)
+	}
+	if n < p.MinLength {
+		return errs.Field(field, "password_too_short", "%s must have at least %d characters", field, p.MinLength)
+	}
+	if n > p.MaxLength {
+		return errs.Field(field, "password_too_long", "%s may have at most %d characters", field, p.MaxLength)
+	}
+	return nil
+}
+
+// NewToken returns a random opaque token (256 bits) and the hash to store.
+func NewToken() (token, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", errs.Wrap(err, "authn.NewToken")
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, TokenHash(token), nil
+}
+
+// TokenHash is how a token is stored: its SHA-256, so a database leak does
+// not hand out live sessions.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

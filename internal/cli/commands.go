@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+
+	"steward/internal/demo"
+	"steward/internal/errs"
+	"steward/internal/server"
+	"steward/internal/service"
+	"steward/internal/store"
+)
+
+func serve(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	dsn := fs.String("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	withDemo := fs.Bool("demo", false, "seed the demo company into an empty database")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	log := logger(env.Stderr, *level)
+	db, err := openDB(ctx, *dsn, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := service.New(db, log)
+	if *withDemo {
+		created, err := demo.Seed(ctx, svc)
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintln(env.Stdout, "Demo company seeded: tenant \"demo\". Sign in as described in README.md (e.g. admin@demo.example).")
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return errs.E(errs.Invalid, "listen_failed", "cannot listen on %s: %v", *addr, err)
+	}
+	fmt.Fprintf(env.Stdout, "Steward %s listening on http://%s (database %s)\n", Version, ln.Addr(), db.Engine)
+	return server.Serve(ctx, ln, server.Handler(svc, log), log)
+}
+
+func initTenant(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	dsn := fs.String("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	slug := fs.String("tenant", "", "tenant slug (lower-case letters, digits, dashes)")
+	name := fs.String("name", "", "organisation name")
+	email := fs.String("admin-email", "", "first administrator's e-mail")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	password := env.Getenv("STEWARD_ADMIN_PASSWORD")
+	if password == "" {
+		fmt.Fprint(env.Stderr, "Administrator password (at least 15 characters): ")
+		password = readLine(env.Stdin)
+	}
+	db, err := openDB(ctx, *dsn, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := service.New(db, logger(env.Stderr, "warn"))
+	t, admin, err := svc.CreateTenant(ctx, service.NewTenant{Slug: *slug, Name: *name, AdminEmail: *email, AdminPassword: password})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Created tenant %q (id %d) with administrator %s (id %d).\n", t.Slug, t.ID, admin.Email, admin.ID)
+	return nil
+}
+
+func migrate(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	dsn := fs.String("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Applied %d migrations.\n", n)
+	return nil
+}

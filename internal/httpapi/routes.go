@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"steward/internal/access"
+	"steward/internal/crm"
+	"steward/internal/org"
+	"steward/internal/service"
+	"steward/internal/store"
+)
+
+// LoginRequest is the body of POST /auth/login.
+type LoginRequest struct {
+	Tenant   string `json:"tenant"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// TransferRequest is the body of POST /customers/{id}/transfer.
+type TransferRequest struct {
+	OwnerID int64 `json:"owner_id"`
+}
+
+// CountResponse is a count of records.
+type CountResponse struct {
+	Count int64 `json:"count"`
+}
+
+var (
+	listParams = []Param{
+		{"limit", "integer", "page size, 1-200 (default 50)"},
+		{"cursor", "string", "next_cursor of the previous page"},
+	}
+	customerParams = append(append([]Param{}, listParams...),
+		Param{"q", "string", "text to find in name, phone or e-mail"},
+		Param{"sort", "string", "last_activity_at, created_at, updated_at or name; a leading - sorts descending (default -last_activity_at)"},
+		Param{"industry", "string", "equals"}, Param{"level", "string", "equals: A, B, C or D"},
+		Param{"region", "string", "equals"}, Param{"source", "string", "equals"},
+		Param{"owner_id", "integer", "owner equals"})
+	userParams = append(append([]Param{}, listParams...), Param{"q", "string", "text to find in name or e-mail"})
+)
+
+// Routes is the API's route table.
+func Routes() []Route {
+	return []Route{
+		{Method: "POST", Path: "/auth/login", Summary: "Sign in with a password", Public: true, Body: LoginRequest{}, Response: service.LoginResult{}, handle: (*API).login},
+		{Method: "POST", Path: "/auth/logout", Summary: "End this session", Status: http.StatusNoContent, handle: (*API).logout},
+		{Method: "GET", Path: "/me", Summary: "The signed-in user", Response: service.Me{}, handle: (*API).me},
+
+		{Method: "GET", Path: "/departments", Summary: "The org tree", Response: service.Page[org.Department]{}, handle: (*API).listDepartments},
+		{Method: "POST", Path: "/departments", Summary: "Add a department", Body: org.DepartmentInput{}, Response: org.Department{}, Status: http.StatusCreated, handle: (*API).createDepartment},
+		{Method: "GET", Path: "/departments/{id}", Summary: "One department", Response: org.Department{}, handle: (*API).getDepartment},
+		{Method: "PATCH", Path: "/departments/{id}", Summary: "Rename or move a department", Body: org.DepartmentInput{}, Response: org.Department{}, handle: (*API).updateDepartment},
+		{Method: "DELETE", Path: "/departments/{id}", Summary: "Remove an empty department", Status: http.StatusNoContent, handle: (*API).deleteDepartment},
+
+		{Method: "GET", Path: "/users", Summary: "The tenant's users", Query: userParams, Response: service.Page[org.User]{}, handle: (*API).listUsers},
+		{Method: "POST", Path: "/users", Summary: "Add a user", Body: org.UserInput{}, Response: org.User{}, Status: http.StatusCreated, handle: (*API).createUser},
+		{Method: "GET", Path: "/users/{id}", Summary: "One user", Response: org.User{}, handle: (*API).getUser},
+		{Method: "PATCH", Path: "/users/{id}", Summary: "Change a user's profile, department, manager or status", Body: org.UserInput{}, Response: org.User{}, handle: (*API).updateUser},
+		{Method: "GET", Path: "/users/{id}/roles", Summary: "A user's role assignments", Response: service.Page[store.Assignment]{}, handle: (*API).listAssignments},
+		{Method: "POST", Path: "/users/{id}/roles", Summary: "Give a user a role", Body: service.RoleGrant{}, Response: service.Page[store.Assignment]{}, Status: http.StatusCreated, handle: (*API).grantRole},
+		{Method: "DELETE", Path: "/users/{id}/roles/{key}", Summary: "Take a role from a user", Status: http.StatusNoContent, handle: (*API).revokeRole},
+
+		{Method: "GET", Path: "/groups", Summary: "The tenant's groups", Response: service.Page[org.Group]{}, handle: (*API).listGroups},
+		{Method: "POST", Path: "/groups", Summary: "Add a group", Body: org.GroupInput{}, Response: org.Group{}, Status: http.StatusCreated, handle: (*API).createGroup},
+		{Method: "GET", Path: "/groups/{id}", Summary: "One group", Response: org.Group{}, handle: (*API).getGroup},
+		{Method: "PATCH", Path: "/groups/{id}", Summary: "Change a group or its members", Body: org.GroupInput{}, Response: org.Group{}, handle: (*API).updateGroup},
+		{Method: "DELETE", Path: "/groups/{id}", Summary: "Remove a group", Status: http.StatusNoContent, handle: (*API).deleteGroup},
+
+		{Method: "GET", Path: "/roles", Summary: "Roles with their permission matrix", Response: service.Page[access.Role]{}, handle: (*API).listRoles},
+		{Method: "POST", Path: "/roles", Summary: "Add a role", Body: service.RoleInput{}, Response: access.Role{}, Status: http.StatusCreated, handle: (*API).createRole},
+		{Method: "GET", Path: "/roles/{key}", Summary: "One role", Response: access.Role{}, handle: (*API).getRole},
+		{Method: "PATCH", Path: "/roles/{key}", Summary: "Change a role (takes effect on the next request)", Body: service.RoleInput{}, Response: access.Role{}, handle: (*API).updateRole},
+		{Method: "DELETE", Path: "/roles/{key}", Summary: "Remove a role nobody holds", Status: http.StatusNoContent, handle: (*API).deleteRole},
+
+		{Method: "GET", Path: "/customers", Summary: "Customers you may see, newest activity first", Query: customerParams, Response: service.Page[crm.Customer]{}, handle: (*API).listCustomers},
+		{Method: "GET", Path: "/customers/count", Summary: "How many customers you may see that match", Query: customerParams[2:], Response: CountResponse{}, handle: (*API).countCustomers},
+		{Method: "POST", Path: "/customers", Summary: "Add a customer, owned by you", Body: crm.CustomerInput{}, Response: crm.Customer{}, Status: http.StatusCreated, handle: (*API).createCustomer},
+		{Method: "GET", Path: "/customers/{id}", Summary: "One customer", Response: crm.Customer{}, handle: (*API).getCustomer},
+		{Method: "PATCH", Path: "/customers/{id}", Summary: "Change a customer", Body: crm.CustomerInput{}, Response: crm.Customer{}, handle: (*API).updateCustomer},
+		{Method: "DELETE", Path: "/customers/{id}", Summary: "Delete a customer and everything under it", Status: http.StatusNoContent, handle: (*API).deleteCustomer},
+		{Method: "POST", Path: "/customers/{id}/transfer", Summary: "Hand a customer to a new owner", Body: TransferRequest{}, Response: crm.Customer{}, handle: (*API).transferCustomer},
+
+		{Method: "GET", Path: "/customers/{id}/contacts", Summary: "A customer's contacts", Query: listParams, Response: service.Page[crm.Contact]{}, handle: (*API).listContacts},
+		{Method: "POST", Path: "/customers/{id}/contacts", Summary: "Add a contact", Body: crm.ContactInput{}, Response: crm.Contact{}, Status: http.StatusCreated, handle: (*API).createContact},
+		{Method: "GET", Path: "/contacts/{id}", Summary: "One contact", Response: crm.Contact{}, handle: (*API).getContact},
+		{Method: "PATCH", Path: "/contacts/{id}", Summary: "Change a contact", Body: crm.ContactInput{}, Response: crm.Contact{}, handle: (*API).updateContact},
+		{Method: "DELETE", Path: "/contacts/{id}", Summary: "Delete a contact", Status: http.StatusNoContent, handle: (*API).deleteContact},
+
+		{Method: "GET", Path: "/customers/{id}/deals", Summary: "A customer's deals", Query: listParams, Response: service.Page[crm.Deal]{}, handle: (*API).listDeals},
+		{Method: "POST", Path: "/customers/{id}/deals", Summary: "Add a deal", Body: crm.DealInput{}, Response: crm.Deal{}, Status: http.StatusCreated, handle: (*API).createDeal},
+		{Method: "GET", Path: "/deals/{id}", Summary: "One deal", Response: crm.Deal{}, handle: (*API).getDeal},
+		{Method: "PATCH", Path: "/deals/{id}", Summary: "Change a deal", Body: crm.DealInput{}, Response: crm.Deal{}, handle: (*API).updateDeal},
+		{Method: "DELETE", Path: "/deals/{id}", Summary: "Delete a deal", Status: http.StatusNoContent, handle: (*API).deleteDeal},
+
+		{Method: "GET", Path: "/customers/{id}/activities", Summary: "A customer's follow-ups, newest first", Query: listParams, Response: service.Page[crm.Activity]{}, handle: (*API).listActivities},
+		{Method: "POST", Path: "/customers/{id}/activities", Summary: "Record a follow-up", Body: crm.ActivityInput{}, Response: crm.Activity{}, Status: http.StatusCreated, handle: (*API).createActivity},
+		{Method: "GET", Path: "/activities/{id}", Summary: "One follow-up", Response: crm.Activity{}, handle: (*API).getActivity},
+		{Method: "PATCH", Path: "/activities/{id}", Summary: "Change a follow-up", Body: crm.ActivityInput{}, Response: crm.Activity{}, handle: (*API).updateActivity},
+		{Method: "DELETE", Path: "/activities/{id}", Summary: "Delete a follow-up", Status: http.StatusNoContent, handle: (*API).deleteActivity},
+	}
+}

@@ -1,0 +1,219 @@
+package service
+
+import (
+	"context"
+
+	"steward/internal/access"
+	"steward/internal/crm"
+	"steward/internal/store"
+)
+
+// Contacts, deals and activities are decided on through their customer:
+// the customer must be visible, and the child object's own matrix cell must
+// cover the customer. Looking one up by its own id checks its customer.
+
+// Contacts lists a customer's contacts.
+func (s *Service) Contacts(ctx context.Context, a *Actor, customerID int64, p store.ChildPage) ([]crm.Contact, error) {
+	var out []crm.Contact
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Contact, access.View); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Contacts(ctx, a.TenantID, customerID, p)
+		return err
+	})
+	return out, err
+}
+
+// Contact returns one contact.
+func (s *Service) Contact(ctx context.Context, a *Actor, id int64) (crm.Contact, error) {
+	var c crm.Contact
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if c, err = tx.Contact(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		_, err = s.visibleCustomer(ctx, tx, a, c.CustomerID, access.Contact, access.View)
+		return hideAs(err, "contact")
+	})
+	return c, err
+}
+
+// SaveContact creates a contact under customerID (id 0) or updates contact id.
+func (s *Service) SaveContact(ctx context.Context, a *Actor, customerID, id int64, in crm.ContactInput) (crm.Contact, error) {
+	var c crm.Contact
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		act := access.Create
+		if id != 0 {
+			var err error
+			if c, err = tx.Contact(ctx, a.TenantID, id); err != nil {
+				return err
+			}
+			customerID, act = c.CustomerID, access.Edit
+		}
+		if err := s.childAllowed(ctx, tx, a, customerID, access.Contact, act, "contact"); err != nil {
+			return err
+		}
+		c.CustomerID = customerID
+		if _, err := in.Apply(&c, id == 0); err != nil {
+			return err
+		}
+		return tx.SaveContact(ctx, a.TenantID, &c, s.now())
+	})
+	return c, err
+}
+
+// Deals lists a customer's deals.
+func (s *Service) Deals(ctx context.Context, a *Actor, customerID int64, p store.ChildPage) ([]crm.Deal, error) {
+	var out []crm.Deal
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Deal, access.View); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Deals(ctx, a.TenantID, customerID, p)
+		return err
+	})
+	return out, err
+}
+
+// Deal returns one deal.
+func (s *Service) Deal(ctx context.Context, a *Actor, id int64) (crm.Deal, error) {
+	var d crm.Deal
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if d, err = tx.Deal(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		_, err = s.visibleCustomer(ctx, tx, a, d.CustomerID, access.Deal, access.View)
+		return hideAs(err, "deal")
+	})
+	return d, err
+}
+
+// SaveDeal creates a deal under customerID (id 0) or updates deal id.
+func (s *Service) SaveDeal(ctx context.Context, a *Actor, customerID, id int64, in crm.DealInput) (crm.Deal, error) {
+	var d crm.Deal
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		act := access.Create
+		if id != 0 {
+			var err error
+			if d, err = tx.Deal(ctx, a.TenantID, id); err != nil {
+				return err
+			}
+			customerID, act = d.CustomerID, access.Edit
+		}
+		if err := s.childAllowed(ctx, tx, a, customerID, access.Deal, act, "deal"); err != nil {
+			return err
+		}
+		d.CustomerID = customerID
+		if _, err := in.Apply(&d, id == 0); err != nil {
+			return err
+		}
+		return tx.SaveDeal(ctx, a.TenantID, &d, s.now())
+	})
+	return d, err
+}
+
+// Activities lists a customer's activities, newest first.
+func (s *Service) Activities(ctx context.Context, a *Actor, customerID int64, p store.ChildPage) ([]crm.Activity, error) {
+	var out []crm.Activity
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Activity, access.View); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Activities(ctx, a.TenantID, customerID, p)
+		return err
+	})
+	return out, err
+}
+
+// Activity returns one activity.
+func (s *Service) Activity(ctx context.Context, a *Actor, id int64) (crm.Activity, error) {
+	var act crm.Activity
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if act, err = tx.Activity(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		_, err = s.visibleCustomer(ctx, tx, a, act.CustomerID, access.Activity, access.View)
+		return hideAs(err, "activity")
+	})
+	return act, err
+}
+
+// SaveActivity records a follow-up under customerID (id 0) or updates one;
+// the customer's last activity time moves forward with it.
+func (s *Service) SaveActivity(ctx context.Context, a *Actor, customerID, id int64, in crm.ActivityInput) (crm.Activity, error) {
+	var act crm.Activity
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		action := access.Create
+		if id != 0 {
+			var err error
+			if act, err = tx.Activity(ctx, a.TenantID, id); err != nil {
+				return err
+			}
+			customerID, action = act.CustomerID, access.Edit
+		}
+		if err := s.childAllowed(ctx, tx, a, customerID, access.Activity, action, "activity"); err != nil {
+			return err
+		}
+		now := s.now()
+		act.CustomerID = customerID
+		if id == 0 {
+			act.CreatedBy = a.UserID
+		}
+		if _, err := in.Apply(&act, id == 0, now); err != nil {
+			return err
+		}
+		if err := tx.SaveActivity(ctx, a.TenantID, &act, now); err != nil {
+			return err
+		}
+		return tx.TouchCustomerActivity(ctx, a.TenantID, customerID, act.OccurredAt)
+	})
+	return act, err
+}
+
+// DeleteChild removes a contact, deal or activity the actor may delete.
+func (s *Service) DeleteChild(ctx context.Context, a *Actor, o access.Object, id int64) error {
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		var customerID int64
+		var table string
+		switch o {
+		case access.Contact:
+			c, err := tx.Contact(ctx, a.TenantID, id)
+			customerID, table = c.CustomerID, "contacts"
+			if err != nil {
+				return err
+			}
+		case access.Deal:
+			d, err := tx.Deal(ctx, a.TenantID, id)
+			customerID, table = d.CustomerID, "deals"
+			if err != nil {
+				return err
+			}
+		default:
+			act, err := tx.Activity(ctx, a.TenantID, id)
+			customerID, table = act.CustomerID, "activities"
+			if err != nil {
+				return err
+			}
+		}
+		if err := s.childAllowed(ctx, tx, a, customerID, o, access.Delete, string(o)); err != nil {
+			return err
+		}
+		return tx.DeleteChild(ctx, table, a.TenantID, id)
+	})
+}
+
+// childAllowed checks an action on a child of customerID. A child reached by
+// its own id whose customer is hidden is reported as the child not found.
+func (s *Service) childAllowed(ctx context.Context, tx *store.Tx, a *Actor, customerID int64, o access.Object, act access.Action, what string) error {
+	_, err := s.visibleCustomer(ctx, tx, a, customerID, o, act)
+	if act == access.Create {
+		return err
+	}
+	return hideAs(err, what)
+}

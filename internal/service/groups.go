@@ -1,0 +1,81 @@
+package service
+
+import (
+	"context"
+	"strconv"
+
+	"steward/internal/access"
+	"steward/internal/errs"
+	"steward/internal/org"
+	"steward/internal/store"
+)
+
+// Groups lists the tenant's groups.
+func (s *Service) Groups(ctx context.Context, a *Actor) ([]org.Group, error) {
+	var out []org.Group
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Groups(ctx, a.TenantID)
+		return err
+	})
+	if out == nil {
+		out = []org.Group{}
+	}
+	return out, err
+}
+
+// Group returns one group.
+func (s *Service) Group(ctx context.Context, a *Actor, id int64) (org.Group, error) {
+	var g org.Group
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		g, err = tx.Group(ctx, a.TenantID, id)
+		return err
+	})
+	return g, err
+}
+
+// SaveGroup creates (id 0) or updates a group.
+func (s *Service) SaveGroup(ctx context.Context, a *Actor, id int64, in org.GroupInput) (org.Group, error) {
+	var g org.Group
+	if err := a.need(access.ManageUsers); err != nil {
+		return g, err
+	}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if id != 0 {
+			var err error
+			if g, err = tx.Group(ctx, a.TenantID, id); err != nil {
+				return err
+			}
+		}
+		if err := in.Apply(&g, id == 0); err != nil {
+			return err
+		}
+		for i, uid := range g.Members {
+			if _, err := tx.User(ctx, a.TenantID, uid); err != nil {
+				return errs.Field("members["+strconv.Itoa(i)+"]", "invalid_reference", "members names no user with id %d", uid)
+			}
+		}
+		if err := tx.SaveGroup(ctx, a.TenantID, &g, s.now()); err != nil {
+			return err
+		}
+		if g.Members == nil {
+			g.Members = []int64{}
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+	return g, err
+}
+
+// DeleteGroup removes a group.
+func (s *Service) DeleteGroup(ctx context.Context, a *Actor, id int64) error {
+	if err := a.need(access.ManageUsers); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteGroup(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+}

@@ -1,0 +1,129 @@
+package service
+
+import (
+	"context"
+
+	"steward/internal/access"
+	"steward/internal/errs"
+	"steward/internal/fieldcheck"
+	"steward/internal/store"
+)
+
+// Roles lists the tenant's roles with their matrix cells.
+func (s *Service) Roles(ctx context.Context, a *Actor) ([]access.Role, error) {
+	if !a.Subject.Can(access.ManageRoles) && !a.Subject.Can(access.ManageUsers) && !a.Subject.Can(access.ViewAudit) {
+		return nil, errs.E(errs.Forbidden, "forbidden", "reading roles needs manage_roles, manage_users or view_audit")
+	}
+	var out []access.Role
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Roles(ctx, a.TenantID)
+		return err
+	})
+	return out, err
+}
+
+// Role returns one role by key.
+func (s *Service) Role(ctx context.Context, a *Actor, key string) (access.Role, error) {
+	var r access.Role
+	if !a.Subject.Can(access.ManageRoles) && !a.Subject.Can(access.ManageUsers) && !a.Subject.Can(access.ViewAudit) {
+		return r, errs.E(errs.Forbidden, "forbidden", "reading roles needs manage_roles, manage_users or view_audit")
+	}
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = tx.Role(ctx, a.TenantID, key)
+		return err
+	})
+	return r, err
+}
+
+// RoleInput is a role as a caller writes it.
+type RoleInput struct {
+	Key         *string              `json:"key"`
+	Name        *string              `json:"name"`
+	Description *string              `json:"description"`
+	Permissions *[]access.Permission `json:"permissions"`
+	Functions   *[]access.Function   `json:"functions"`
+}
+
+// SaveRole creates a role (key "") or replaces the given parts of one. The
+// change takes effect for every holder on their next request.
+func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInput) (access.Role, error) {
+	var r access.Role
+	if err := a.need(access.ManageRoles); err != nil {
+		return r, err
+	}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if key != "" {
+			var err error
+			if r, err = tx.Role(ctx, a.TenantID, key); err != nil {
+				return err
+			}
+			if in.Key != nil && *in.Key != key {
+				return errs.Field("key", "field_read_only", "a role's key cannot change")
+			}
+		} else {
+			r.Key = deref(in.Key)
+			if in.Name == nil {
+				return errs.Field("name", "field_required", "name is required")
+			}
+		}
+		if err := applyRole(&r, in); err != nil {
+			return err
+		}
+		for _, f := range r.Functions {
+			if !a.Subject.Can(f) {
+				return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot give a role the %s function, which you do not hold", f)
+			}
+		}
+		if err := tx.SaveRole(ctx, a.TenantID, &r, s.now()); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+	return r, err
+}
+
+func applyRole(r *access.Role, in RoleInput) error {
+	if in.Name != nil {
+		n, err := fieldcheck.Name("name", *in.Name, 100)
+		if err != nil {
+			return err
+		}
+		r.Name = n
+	}
+	if in.Description != nil {
+		d, err := fieldcheck.Optional("description", *in.Description, 500)
+		if err != nil {
+			return err
+		}
+		r.Description = d
+	}
+	if in.Permissions != nil {
+		r.Permissions = append([]access.Permission{}, (*in.Permissions)...)
+	}
+	if in.Functions != nil {
+		r.Functions = append([]access.Function{}, (*in.Functions)...)
+	}
+	if r.Permissions == nil {
+		r.Permissions = []access.Permission{}
+	}
+	if r.Functions == nil {
+		r.Functions = []access.Function{}
+	}
+	return r.Validate()
+}
+
+// DeleteRole removes a role nobody holds.
+func (s *Service) DeleteRole(ctx context.Context, a *Actor, key string) error {
+	if err := a.need(access.ManageRoles); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		r, err := tx.Role(ctx, a.TenantID, key)
+		if err != nil {
+			return err
+		}
+		return tx.DeleteRole(ctx, a.TenantID, r)
+	})
+}

@@ -1,0 +1,76 @@
+package service
+
+import (
+	"context"
+
+	"steward/internal/access"
+	"steward/internal/errs"
+	"steward/internal/fieldcheck"
+	"steward/internal/org"
+	"steward/internal/store"
+)
+
+// NewTenant is what `steward init` and the demo need to start a tenant.
+type NewTenant struct {
+	Slug          string
+	Name          string
+	AdminEmail    string
+	AdminName     string
+	AdminPassword string
+}
+
+// CreateTenant creates a tenant with its root department, the preset roles
+// and a first administrator. It refuses a slug that exists.
+func (s *Service) CreateTenant(ctx context.Context, in NewTenant) (org.Tenant, org.User, error) {
+	var t org.Tenant
+	var admin org.User
+	if err := org.CheckSlug(in.Slug); err != nil {
+		return t, admin, err
+	}
+	name, err := fieldcheck.Name("name", in.Name, 200)
+	if err != nil {
+		return t, admin, err
+	}
+	if in.AdminName == "" {
+		in.AdminName = "Administrator"
+	}
+	if err := (org.UserInput{Email: &in.AdminEmail, Name: &in.AdminName, DepartmentID: new(int64)}).Apply(&admin, true); err != nil {
+		return t, admin, err
+	}
+	if err := s.Passwords.Check("password", in.AdminPassword); err != nil {
+		return t, admin, err
+	}
+	hash, err := s.Hasher.Hash(ctx, in.AdminPassword)
+	if err != nil {
+		return t, admin, err
+	}
+	now := s.now()
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.TenantBySlug(ctx, in.Slug); err == nil {
+			return errs.E(errs.Conflict, "tenant_exists", "a tenant %q already exists", in.Slug)
+		}
+		if t, err = tx.CreateTenant(ctx, in.Slug, name, now); err != nil {
+			return err
+		}
+		root, err := tx.CreateDepartment(ctx, t.ID, nil, name, now)
+		if err != nil {
+			return err
+		}
+		var adminRole access.Role
+		for _, r := range access.Presets() {
+			if err := tx.SaveRole(ctx, t.ID, &r, now); err != nil {
+				return err
+			}
+			if r.Key == "administrator" {
+				adminRole = r
+			}
+		}
+		admin.DepartmentID = root.ID
+		if err := tx.CreateUser(ctx, t.ID, &admin, hash, now); err != nil {
+			return err
+		}
+		admin.Roles = []string{adminRole.Key}
+		return tx.Assign(ctx, t.ID, &store.Assignment{UserID: admin.ID, RoleID: adminRole.ID, Reason: "first administrator"}, now)
+	})
+	return t, admin, err
+}

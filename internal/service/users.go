@@ -1,0 +1,261 @@
+package service
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"steward/internal/access"
+	"steward/internal/errs"
+	"steward/internal/fieldcheck"
+	"steward/internal/org"
+	"steward/internal/store"
+)
+
+// Users lists the tenant's users; every member may read the directory.
+func (s *Service) Users(ctx context.Context, a *Actor, p store.UserPage) ([]org.User, error) {
+	var out []org.User
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if out, err = tx.Users(ctx, a.TenantID, p); err != nil {
+			return err
+		}
+		for i := range out {
+			if err := s.loadRoleKeys(ctx, tx, a.TenantID, &out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// User returns one user with their current role keys.
+func (s *Service) User(ctx context.Context, a *Actor, id int64) (org.User, error) {
+	var u org.User
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if u, err = tx.User(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		return s.loadRoleKeys(ctx, tx, a.TenantID, &u)
+	})
+	return u, err
+}
+
+// CreateUser adds a user with a password and roles.
+func (s *Service) CreateUser(ctx context.Context, a *Actor, in org.UserInput) (org.User, error) {
+	var u org.User
+	if err := a.need(access.ManageUsers); err != nil {
+		return u, err
+	}
+	if in.Status != nil {
+		return u, errs.Field("status", "field_read_only", "a new user is always active")
+	}
+	if err := in.Apply(&u, true); err != nil {
+		return u, err
+	}
+	if in.Password == nil {
+		return u, errs.Field("password", "field_required", "password is required")
+	}
+	if err := s.Passwords.Check("password", *in.Password); err != nil {
+		return u, err
+	}
+	hash, err := s.Hasher.Hash(ctx, *in.Password)
+	if err != nil {
+		return u, err
+	}
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.checkUserRefs(ctx, tx, a, &u); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.CreateUser(ctx, a.TenantID, &u, hash, now); err != nil {
+			return err
+		}
+		for i, key := range deref(in.Roles) {
+			if err := s.assign(ctx, tx, a, u.ID, key, nil, "", "roles["+strconv.Itoa(i)+"]"); err != nil {
+				return err
+			}
+		}
+		return s.loadRoleKeys(ctx, tx, a.TenantID, &u)
+	})
+	return u, err
+}
+
+// UpdateUser changes a user's profile, department, manager or status. The
+// user's customers follow them to a new department; suspending or
+// deactivating ends their sessions at once.
+func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in org.UserInput) (org.User, error) {
+	var u org.User
+	if err := a.need(access.ManageUsers); err != nil {
+		return u, err
+	}
+	if in.Password != nil {
+		return u, errs.Field("password", "field_read_only", "passwords are changed by their owner, not set by an administrator")
+	}
+	if in.Roles != nil {
+		return u, errs.Field("roles", "field_read_only", "roles change through /users/{id}/roles")
+	}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if u, err = tx.User(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		before := u
+		if err := in.Apply(&u, false); err != nil {
+			return err
+		}
+		if u.Status != org.StatusActive && u.ID == a.UserID {
+			return errs.Field("status", "cannot_suspend_self", "you cannot suspend or deactivate yourself")
+		}
+		if err := s.checkUserRefs(ctx, tx, a, &u); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.UpdateUser(ctx, a.TenantID, &u, now); err != nil {
+			return err
+		}
+		if u.DepartmentID != before.DepartmentID {
+			dept, err := tx.Department(ctx, a.TenantID, u.DepartmentID)
+			if err != nil {
+				return err
+			}
+			if err := tx.MoveOwnedCustomers(ctx, a.TenantID, u.ID, dept); err != nil {
+				return err
+			}
+		}
+		if u.Status != org.StatusActive {
+			if err := tx.DeleteUserSessions(ctx, a.TenantID, u.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
+			return err
+		}
+		return s.loadRoleKeys(ctx, tx, a.TenantID, &u)
+	})
+	return u, err
+}
+
+// checkUserRefs verifies that the department and manager exist in the
+// tenant and that the manager chain stays free of cycles.
+func (s *Service) checkUserRefs(ctx context.Context, tx *store.Tx, a *Actor, u *org.User) error {
+	if _, err := tx.Department(ctx, a.TenantID, u.DepartmentID); err != nil {
+		return errs.Field("department_id", "invalid_reference", "department_id names no department")
+	}
+	if u.ManagerID == nil {
+		return nil
+	}
+	if _, ok, err := tx.ManagerOf(ctx, a.TenantID, *u.ManagerID); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return errs.Field("manager_id", "invalid_reference", "manager_id names no user")
+	}
+	if u.ID == 0 {
+		return nil
+	}
+	var qerr error
+	cycle := org.ManagerCycle(u.ID, *u.ManagerID, func(id int64) (int64, bool) {
+		m, ok, err := tx.ManagerOf(ctx, a.TenantID, id)
+		if err != nil {
+			qerr = err
+			return 0, false
+		}
+		return m, ok
+	})
+	if qerr != nil {
+		return qerr
+	}
+	if cycle {
+		return errs.Field("manager_id", "manager_cycle", "the user would end up managing themselves")
+	}
+	return nil
+}
+
+// RoleGrant is a request to give a user a role.
+type RoleGrant struct {
+	Role      string     `json:"role"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	Reason    string     `json:"reason"`
+}
+
+// Assignments lists a user's role assignments, expired ones included.
+func (s *Service) Assignments(ctx context.Context, a *Actor, userID int64) ([]store.Assignment, error) {
+	var out []store.Assignment
+	if err := a.need(access.ManageUsers); err != nil && a.UserID != userID {
+		return nil, err
+	}
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		if _, err := tx.User(ctx, a.TenantID, userID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Assignments(ctx, a.TenantID, userID)
+		return err
+	})
+	if out == nil {
+		out = []store.Assignment{}
+	}
+	return out, err
+}
+
+// GrantRole gives a user a role, optionally until a time, with a reason.
+func (s *Service) GrantRole(ctx context.Context, a *Actor, userID int64, g RoleGrant) error {
+	if err := a.need(access.ManageUsers); err != nil {
+		return err
+	}
+	reason, err := fieldcheck.Optional("reason", g.Reason, 500)
+	if err != nil {
+		return err
+	}
+	if g.ExpiresAt != nil && !g.ExpiresAt.After(s.now()) {
+		return errs.Field("expires_at", "invalid_time", "expires_at must be in the future")
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.User(ctx, a.TenantID, userID); err != nil {
+			return err
+		}
+		if err := s.assign(ctx, tx, a, userID, g.Role, g.ExpiresAt, reason, "role"); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+}
+
+// RevokeRole takes a role from a user.
+func (s *Service) RevokeRole(ctx context.Context, a *Actor, userID int64, key string) error {
+	if err := a.need(access.ManageUsers); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		r, err := tx.Role(ctx, a.TenantID, key)
+		if err != nil {
+			return err
+		}
+		if userID == a.UserID && r.Key == "administrator" {
+			return errs.E(errs.Conflict, "cannot_revoke_own_admin", "you cannot take the administrator role from yourself")
+		}
+		if err := tx.Unassign(ctx, a.TenantID, userID, r.ID); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+}
+
+// assign grants a role inside a transaction. Nobody grants a role carrying
+// a system function they do not hold themselves.
+func (s *Service) assign(ctx context.Context, tx *store.Tx, a *Actor, userID int64, key string, exp *time.Time, reason, field string) error {
+	r, err := tx.Role(ctx, a.TenantID, key)
+	if err != nil {
+		return errs.Field(field, "invalid_reference", "no role has the key %q", key)
+	}
+	for _, f := range r.Functions {
+		if !a.Subject.Can(f) {
+			return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot grant a role with the %s function, which you do not hold", f)
+		}
+	}
+	by := a.UserID
+	return tx.Assign(ctx, a.TenantID, &store.Assignment{UserID: userID, RoleID: r.ID, Reason: reason, ExpiresAt: exp, GrantedBy: &by}, s.now())
+}

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"steward/internal/access"
+	"steward/internal/crm"
+	"steward/internal/errs"
+)
+
+// CustomerQuery is a page of customers as the caller asked for it. Sort and
+// filter fields have been checked against whitelists by the service.
+type CustomerQuery struct {
+	Text    string            // q: matches name, phone or e-mail
+	Equals  map[string]string // column = value, columns from FilterColumns
+	OwnerID int64             // owner_id = this, when non-zero
+	Sort    string            // a column from SortColumns
+	Desc    bool
+	After   *Cursor // keyset: rows strictly after this one in sort order
+	Limit   int
+}
+
+// Cursor is the sort key and id of the last row of a page.
+type Cursor struct {
+	Int  int64  // for time columns
+	Text string // for text columns
+	ID   int64
+}
+
+// SortColumns are the columns a list may sort by, and whether each is text.
+var SortColumns = map[string]bool{"last_activity_at": false, "created_at": false, "updated_at": false, "name": true}
+
+// FilterColumns are the columns a list may filter on by equality.
+var FilterColumns = []string{"industry", "level", "region", "source"}
+
+// Customers returns one page of the customers that pass the access filter.
+//
+// The filter becomes one branch per grant source (owners, departments,
+// subtrees), each an index range already ordered by the sort key and limited
+// to the page size; the branches are merged and the page taken from the
+// merge. The cost then follows the page size, not how much the caller may
+// see (docs/architecture.md).
+func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q CustomerQuery) ([]crm.Customer, error) {
+	if f.Empty() {
+		return nil, nil
+	}
+	b := newQueryBuilder(tenantID)
+	common := b.common(t, q)
+	order := orderBy(q)
+	limit := " LIMIT " + itoa(q.Limit)
+	var branches []string
+	for _, pred := range branchPredicates(f) {
+		branches = append(branches, `SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1`+pred+common+order+limit+`) AS b`+itoa(len(branches)))
+	}
+	sqlText := `SELECT ` + customerCols + ` FROM customers WHERE tenant_id = $1 AND id IN (` +
+		strings.Join(branches, " UNION ") + `)` + order + limit
+	rows, err := t.query(ctx, "store.Customers", sqlText, b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []crm.Customer
+	for rows.Next() {
+		var c crm.Customer
+		if err := scanCustomer(rows, &c); err != nil {
+			return nil, errs.Wrap(err, "store.Customers")
+		}
+		out = append(out, c)
+	}
+	return out, errs.Wrap(rows.Err(), "store.Customers")
+}
+
+// CountCustomers counts the customers that pass the access filter and the
+// query's conditions (its cursor and limit are ignored).
+func (t *Tx) CountCustomers(ctx context.Context, tenantID int64, f access.Filter, q CustomerQuery) (int64, error) {
+	if f.Empty() {
+		return 0, nil
+	}
+	q.After = nil
+	b := newQueryBuilder(tenantID)
+	common := b.common(t, q)
+	preds := branchPredicates(f)
+	for i, p := range preds {
+		preds[i] = "(1=1" + p + ")"
+	}
+	var n int64
+	err := t.one(ctx, "store.CountCustomers", "customers", `SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND (`+
+		strings.Join(preds, " OR ")+`)`+common, b.args, &n)
+	return n, err
+}
+
+// branchPredicates compiles an access filter into one predicate per branch,
+// each starting with " AND ". Ids are int64s written as literals: they
+// cannot inject, and long owner lists stay clear of parameter limits.
+func branchPredicates(f access.Filter) []string {
+	within := ""
+	if f.Within != nil {
+		ps := branchPredicates(*f.Within)
+		for i, p := range ps {
+			ps[i] = "(1=1" + p + ")"
+		}
+		within = " AND (" + strings.Join(ps, " OR ") + ")"
+	}
+	if f.All {
+		return []string{within}
+	}
+	var out []string
+	switch n := len(f.OwnerIDs); {
+	case n > 0 && n <= 16:
+		// Few owners: one ordered index range each.
+		for _, id := range f.OwnerIDs {
+			out = append(out, " AND owner_id = "+itoa64(id)+within)
+		}
+	case n > 16:
+		out = append(out, " AND owner_id IN ("+inList(f.OwnerIDs)+")"+within)
+	}
+	for _, id := range f.DeptIDs {
+		out = append(out, " AND owner_dept_id = "+itoa64(id)+within)
+	}
+	for _, s := range f.Subtrees {
+		if s.Depth == 1 {
+			// The root's subtree is every owned customer of the tenant.
+			out = append(out, " AND dept_l1 IS NOT NULL"+within)
+			continue
+		}
+		out = append(out, " AND dept_l"+itoa(s.Depth)+" = "+itoa64(s.DeptID)+within)
+	}
+	return out
+}
+
+// queryBuilder collects positional arguments; $1 is always the tenant.
+type queryBuilder struct{ args []any }
+
+func newQueryBuilder(tenantID int64) *queryBuilder { return &queryBuilder{args: []any{tenantID}} }
+
+func (b *queryBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + itoa(len(b.args))
+}
+
+// common renders the caller's own conditions: text, equality filters, owner
+// and the keyset cursor. Column names come from whitelists only.
+func (b *queryBuilder) common(t *Tx, q CustomerQuery) string {
+	var s strings.Builder
+	if q.Text != "" {
+		p := b.arg(likePattern(q.Text))
+		like := " " + t.like() + " " + p + ` ESCAPE '\'`
+		s.WriteString(" AND (name" + like + " OR phone" + like + " OR email" + like + ")")
+	}
+	for _, col := range FilterColumns {
+		if v, ok := q.Equals[col]; ok {
+			s.WriteString(" AND " + col + " = " + b.arg(v))
+		}
+	}
+	if q.OwnerID != 0 {
+		s.WriteString(" AND owner_id = " + b.arg(q.OwnerID))
+	}
+	if q.After != nil {
+		var key any = q.After.Int
+		if SortColumns[q.Sort] {
+			key = q.After.Text
+		}
+		op := ">"
+		if q.Desc {
+			op = "<"
+		}
+		k, id := b.arg(key), b.arg(q.After.ID)
+		s.WriteString(" AND (" + q.Sort + " " + op + " " + k + " OR (" + q.Sort + " = " + k + " AND id " + op + " " + id + "))")
+	}
+	return s.String()
+}
+
+func orderBy(q CustomerQuery) string {
+	dir := " ASC"
+	if q.Desc {
+		dir = " DESC"
+	}
+	return " ORDER BY " + q.Sort + dir + ", id" + dir
+}

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"steward/internal/errs"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migration is one numbered schema step.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists an engine's embedded migrations in order.
+func Migrations(e Engine) ([]Migration, error) {
+	dir := "migrations/" + string(e)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, errs.Wrap(err, "store.migrations")
+	}
+	var out []Migration
+	for _, ent := range entries {
+		name := ent.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+			return nil, errs.Wrap(fmt.Errorf("bad migration file name %q", name), "store.migrations")
+		}
+		b, err := fs.ReadFile(migrations, dir+"/"+name)
+		if err != nil {
+			return nil, errs.Wrap(err, "store.migrations")
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// Migrate applies every migration not yet recorded, each in its own
+// transaction, and returns how many it applied.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	ms, err := Migrations(db.Engine)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return 0, errs.Wrap(err, "store.migrate")
+	}
+	applied := 0
+	for _, m := range ms {
+		err := db.Write(ctx, func(tx *Tx) error {
+			if db.Engine == Postgres {
+				// Several app nodes may start at once; one migrates, the others wait.
+				if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7361)`); err != nil {
+					return errs.Wrap(err, "store.migrate")
+				}
+			}
+			var n int
+			if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
+				return errs.Wrap(err, "store.migrate")
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
+				return errs.Wrap(fmt.Errorf("%s: %w", m.Name, err), "store.migrate")
+			}
+			applied++
+			_, err := tx.tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+				m.Version, m.Name, time.Now().UnixMicro())
+			return errs.Wrap(err, "store.migrate")
+		})
+		if err != nil {
+			return applied, err
+		}
+	}
+	return applied, nil
+}

@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"steward/internal/org"
+)
+
+// CreateTenant inserts a tenant.
+func (t *Tx) CreateTenant(ctx context.Context, slug, name string, now time.Time) (org.Tenant, error) {
+	id, err := t.insert(ctx, "store.CreateTenant",
+		`INSERT INTO tenants (slug, name, created_at) VALUES ($1, $2, $3)`, slug, name, Micros(now))
+	return org.Tenant{ID: id, Slug: slug, Name: name, CreatedAt: now}, err
+}
+
+// TenantBySlug finds a tenant by its slug.
+func (t *Tx) TenantBySlug(ctx context.Context, slug string) (org.Tenant, error) {
+	var tn org.Tenant
+	var created int64
+	err := t.one(ctx, "store.TenantBySlug", "tenant",
+		`SELECT id, slug, name, created_at FROM tenants WHERE slug = $1`, []any{slug},
+		&tn.ID, &tn.Slug, &tn.Name, &created)
+	tn.CreatedAt = FromMicros(created)
+	return tn, err
+}
+
+// Tenant finds a tenant by id.
+func (t *Tx) Tenant(ctx context.Context, id int64) (org.Tenant, error) {
+	var tn org.Tenant
+	var created int64
+	err := t.one(ctx, "store.Tenant", "tenant",
+		`SELECT id, slug, name, created_at FROM tenants WHERE id = $1`, []any{id},
+		&tn.ID, &tn.Slug, &tn.Name, &created)
+	tn.CreatedAt = FromMicros(created)
+	return tn, err
+}
+
+// BumpPolicy records that something affecting access changed in a tenant.
+// Caches keyed by the policy version become stale at once, on every node.
+func (t *Tx) BumpPolicy(ctx context.Context, tenantID int64) error {
+	_, err := t.exec(ctx, "store.BumpPolicy",
+		`UPDATE tenants SET policy_version = policy_version + 1 WHERE id = $1`, tenantID)
+	return err
+}
