@@ -3,8 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"strconv"
+	"strings"
 
 	"steward/internal/access"
 	"steward/internal/errs"
