@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"steward/internal/errs"
 )
@@ -40,6 +41,10 @@ func decode(r *http.Request, dst any) error {
 
 // decodeBytes is decode without the HTTP parts; the fuzz targets call it.
 func decodeBytes(body []byte, dst any) error {
+	if !utf8.Valid(body) {
+		// encoding/json would quietly turn bad bytes into U+FFFD.
+		return errs.E(errs.Invalid, "invalid_encoding", "the request body is not valid UTF-8")
+	}
 	keys, err := topKeys(body)
 	if err != nil {
 		return err
