@@ -52,7 +52,7 @@ func TestInit(t *testing.T) {
 func TestMigrateAndVersion(t *testing.T) {
 	dsn := storetest.DSN(t, store.SQLite)
 	code, out, errOut := run(t, nil, "", "migrate", "--db", dsn)
-	if code != 0 || !strings.Contains(out, "Applied 1 migrations") {
+	if code != 0 || !strings.Contains(out, "Applied ") || strings.Contains(out, "Applied 0 ") {
 		t.Fatalf("migrate: %d %q %q", code, out, errOut)
 	}
 	code, out, _ = run(t, nil, "", "migrate", "--db", dsn)

@@ -158,7 +158,10 @@ func (s *Service) visibleCustomer(ctx context.Context, tx *store.Tx, a *Actor, i
 	if err != nil {
 		return c, err
 	}
-	rec := record(customerFacts{ID: c.ID, OwnerID: c.OwnerID, OwnerDeptID: c.OwnerDeptID, DeptPath: c.DeptPath})
+	rec, err := recordOf(ctx, tx, a.TenantID, c)
+	if err != nil {
+		return c, err
+	}
 	if !a.Subject.Check(access.Customer, access.View, rec).Allowed {
 		return c, errs.NotVisible("customer")
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"steward/internal/access"
+	"steward/internal/crm"
 	"steward/internal/authn"
 	"steward/internal/errs"
 	"steward/internal/org"
@@ -53,40 +54,64 @@ func (a *Actor) need(f access.Function) error {
 }
 
 // subject builds the access engine's view of a user from current data, so
-// that every change to roles or the org counts from the next request on.
+// that every change to roles, the org, rules or pools counts from the next
+// request on, on every node.
 func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u org.User) (*access.Subject, error) {
+	f := access.SubjectFacts{TenantID: tenantID, UserID: u.ID, Now: s.now()}
 	dept, err := tx.Department(ctx, tenantID, u.DepartmentID)
 	if err != nil {
 		return nil, errs.Wrap(err, "service.subject")
 	}
-	subs, err := tx.Subordinates(ctx, tenantID, u.ID)
+	f.DeptID, f.DeptPath = dept.ID, dept.Path
+	if f.Subordinates, err = tx.Subordinates(ctx, tenantID, u.ID); err != nil {
+		return nil, err
+	}
+	if f.Groups, err = tx.UserGroups(ctx, tenantID, u.ID); err != nil {
+		return nil, err
+	}
+	if f.Roles, err = tx.UserRoles(ctx, tenantID, u.ID, f.Now); err != nil {
+		return nil, err
+	}
+	rules, err := tx.SharingRules(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	roles, err := tx.UserRoles(ctx, tenantID, u.ID, s.now())
+	for _, r := range rules {
+		f.SharingRules = append(f.SharingRules, r.SharingRule)
+	}
+	restrictions, err := tx.RestrictionRules(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	return access.NewSubject(tenantID, u.ID, dept.ID, dept.Path, subs, roles), nil
+	for _, r := range restrictions {
+		f.Restrictions = append(f.Restrictions, r.RestrictionRule)
+	}
+	pools, err := tx.Pools(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pools {
+		f.Pools = append(f.Pools, p.Pool)
+	}
+	return access.NewSubject(f), nil
 }
 
-// record is the engine's view of a customer.
-func record(c customerFacts) access.Record {
-	r := access.Record{ID: c.ID, DeptPath: c.DeptPath}
+// record is the engine's view of a customer, with its team and shares.
+func recordOf(ctx context.Context, tx *store.Tx, tenantID int64, c crm.Customer) (access.Record, error) {
+	r := access.Record{ID: c.ID, DeptPath: c.DeptPath, Facts: access.Facts{Name: c.Name, Industry: c.Industry,
+		Level: c.Level, Region: c.Region, Source: c.Source, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt}}
 	if c.OwnerID != nil {
 		r.OwnerID = *c.OwnerID
 	}
 	if c.OwnerDeptID != nil {
 		r.OwnerDeptID = *c.OwnerDeptID
 	}
-	return r
-}
-
-type customerFacts struct {
-	ID          int64
-	OwnerID     *int64
-	OwnerDeptID *int64
-	DeptPath    []int64
+	if c.PoolID != nil {
+		r.PoolID = *c.PoolID
+	}
+	var err error
+	r.Team, r.Shares, err = tx.RecordGrants(ctx, tenantID, c.ID)
+	return r, err
 }
 
 // hideAs reports a hidden parent as the child itself not being found, so a

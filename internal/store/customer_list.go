@@ -50,7 +50,7 @@ func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q C
 	order := orderBy(q)
 	limit := " LIMIT " + itoa(q.Limit)
 	var branches []string
-	for _, pred := range branchPredicates(f) {
+	for _, pred := range b.branches(t, f) {
 		branches = append(branches, `SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1`+pred+common+order+limit+`) AS b`+itoa(len(branches)))
 	}
 	sqlText := `SELECT ` + customerCols + ` FROM customers WHERE tenant_id = $1 AND id IN (` +
@@ -80,7 +80,7 @@ func (t *Tx) CountCustomers(ctx context.Context, tenantID int64, f access.Filter
 	q.After = nil
 	b := newQueryBuilder(tenantID)
 	common := b.common(t, q)
-	preds := branchPredicates(f)
+	preds := b.branches(t, f)
 	for i, p := range preds {
 		preds[i] = "(1=1" + p + ")"
 	}
@@ -88,45 +88,6 @@ func (t *Tx) CountCustomers(ctx context.Context, tenantID int64, f access.Filter
 	err := t.one(ctx, "store.CountCustomers", "customers", `SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND (`+
 		strings.Join(preds, " OR ")+`)`+common, b.args, &n)
 	return n, err
-}
-
-// branchPredicates compiles an access filter into one predicate per branch,
-// each starting with " AND ". Ids are int64s written as literals: they
-// cannot inject, and long owner lists stay clear of parameter limits.
-func branchPredicates(f access.Filter) []string {
-	within := ""
-	if f.Within != nil {
-		ps := branchPredicates(*f.Within)
-		for i, p := range ps {
-			ps[i] = "(1=1" + p + ")"
-		}
-		within = " AND (" + strings.Join(ps, " OR ") + ")"
-	}
-	if f.All {
-		return []string{within}
-	}
-	var out []string
-	switch n := len(f.OwnerIDs); {
-	case n > 0 && n <= 16:
-		// Few owners: one ordered index range each.
-		for _, id := range f.OwnerIDs {
-			out = append(out, " AND owner_id = "+itoa64(id)+within)
-		}
-	case n > 16:
-		out = append(out, " AND owner_id IN ("+inList(f.OwnerIDs)+")"+within)
-	}
-	for _, id := range f.DeptIDs {
-		out = append(out, " AND owner_dept_id = "+itoa64(id)+within)
-	}
-	for _, s := range f.Subtrees {
-		if s.Depth == 1 {
-			// The root's subtree is every owned customer of the tenant.
-			out = append(out, " AND dept_l1 IS NOT NULL"+within)
-			continue
-		}
-		out = append(out, " AND dept_l"+itoa(s.Depth)+" = "+itoa64(s.DeptID)+within)
-	}
-	return out
 }
 
 // queryBuilder collects positional arguments; $1 is always the tenant.

@@ -61,3 +61,12 @@ func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
 }
+
+// bytewise makes a text comparison compare bytes, as Go strings do:
+// SQLite's default collation already does; PostgreSQL's follows the locale.
+func (t *Tx) bytewise() string {
+	if t.engine == Postgres {
+		return ` COLLATE "C"`
+	}
+	return ""
+}

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"steward/internal/access"
+)
+
+// branches compiles an access filter into one predicate per grant source,
+// each starting with " AND " and carrying the restrictions and the Within
+// limit, so that every branch can run as its own ordered, limited index
+// scan. Ids are int64s written as literals: they cannot inject, and long
+// owner lists stay clear of parameter limits. Text from rules is always a
+// parameter.
+func (b *queryBuilder) branches(t *Tx, f access.Filter) []string {
+	tail := b.exclusions(t, f.Exclude)
+	if f.Within != nil {
+		inner := *f.Within
+		inner.Exclude = nil // restrictions apply once, on the outer filter
+		ps := b.branches(t, inner)
+		for i, p := range ps {
+			ps[i] = "(1=1" + p + ")"
+		}
+		tail += " AND (" + strings.Join(ps, " OR ") + ")"
+	}
+	if f.All {
+		return []string{tail}
+	}
+	var out []string
+	add := func(pred string) { out = append(out, " AND "+pred+tail) }
+	switch n := len(f.OwnerIDs); {
+	case n > 0 && n <= 16:
+		for _, id := range f.OwnerIDs { // few owners: one ordered index range each
+			add("owner_id = " + itoa64(id))
+		}
+	case n > 16:
+		add("owner_id IN (" + inList(f.OwnerIDs) + ")")
+	}
+	for _, id := range f.DeptIDs {
+		add("owner_dept_id = " + itoa64(id))
+	}
+	for _, s := range f.Subtrees {
+		if s.Depth == 1 {
+			add("dept_l1 IS NOT NULL") // the root's subtree: every owned customer
+			continue
+		}
+		add("dept_l" + itoa(s.Depth) + " = " + itoa64(s.DeptID))
+	}
+	now := itoa64(Micros(f.Now))
+	if g := f.Team; g != nil {
+		add("id IN (SELECT customer_id FROM customer_team WHERE user_id = " + itoa64(g.UserID) + levelSQL(g) +
+			" AND (expires_at IS NULL OR expires_at > " + now + "))")
+	}
+	if g := f.Shares; g != nil {
+		add("id IN (SELECT customer_id FROM customer_shares WHERE (expires_at IS NULL OR expires_at > " + now + ")" + levelSQL(g) +
+			" AND (" + principalSQL(g) + "))")
+	}
+	for _, c := range f.Rules {
+		add(b.criteria(t, c))
+	}
+	if len(f.Pools) > 0 {
+		add("owner_id IS NULL AND pool_id IN (" + inList(f.Pools) + ")")
+	}
+	return out
+}
+
+func levelSQL(g *access.Grantee) string {
+	if g.EditOnly {
+		return " AND level = 'edit'"
+	}
+	return ""
+}
+
+// principalSQL matches shares naming the grantee: the user, their
+// department (or an ancestor, for shares with sub-departments), their groups
+// or their roles.
+func principalSQL(g *access.Grantee) string {
+	parts := []string{
+		"(principal_type = 'user' AND principal_id = " + itoa64(g.UserID) + ")",
+		"(principal_type = 'department' AND (principal_id = " + itoa64(g.DeptID) +
+			" OR (include_sub = TRUE AND principal_id IN (" + inList(g.DeptPath) + "))))",
+	}
+	if len(g.Groups) > 0 {
+		parts = append(parts, "(principal_type = 'group' AND principal_id IN ("+inList(g.Groups)+"))")
+	}
+	if len(g.Roles) > 0 {
+		parts = append(parts, "(principal_type = 'role' AND principal_id IN ("+inList(g.Roles)+"))")
+	}
+	return strings.Join(parts, " OR ")
+}
+
+func (b *queryBuilder) exclusions(t *Tx, cs []access.Criteria) string {
+	var s strings.Builder
+	for _, c := range cs {
+		s.WriteString(" AND NOT " + b.criteria(t, c))
+	}
+	return s.String()
+}
+
+// criteria compiles a criteria tree to SQL with the same meaning as
+// Criteria.Match: exact, case-sensitive, byte-ordered. Field names come
+// from access.CriteriaFields only; values are parameters.
+func (b *queryBuilder) criteria(t *Tx, c access.Criteria) string {
+	switch {
+	case c.All != nil:
+		return b.join(t, c.All, " AND ")
+	case c.Any != nil:
+		return b.join(t, c.Any, " OR ")
+	}
+	isTime, ok := access.CriteriaFields[c.Field]
+	if !ok {
+		return "(1=0)" // Validate refuses unknown fields; never match one
+	}
+	col := c.Field
+	if isTime {
+		lo, hi := c.TimeBounds()
+		var parts []string
+		if lo != nil {
+			parts = append(parts, col+" >= "+b.arg(*lo))
+		}
+		if hi != nil {
+			parts = append(parts, col+" <= "+b.arg(*hi))
+		}
+		if len(parts) == 0 {
+			return "(1=1)"
+		}
+		return "(" + strings.Join(parts, " AND ") + ")"
+	}
+	switch c.Op {
+	case "equals":
+		return "(" + col + " = " + b.arg(c.Value) + ")"
+	case "in":
+		ps := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			ps[i] = b.arg(v)
+		}
+		return "(" + col + " IN (" + strings.Join(ps, ", ") + "))"
+	case "prefix":
+		return "(substr(" + col + ", 1, " + itoa(utf8.RuneCountInString(c.Value)) + ") = " + b.arg(c.Value) + ")"
+	case "range":
+		var parts []string
+		if c.Min != "" {
+			parts = append(parts, col+t.bytewise()+" >= "+b.arg(c.Min))
+		}
+		if c.Max != "" {
+			parts = append(parts, col+t.bytewise()+" <= "+b.arg(c.Max))
+		}
+		return "(" + strings.Join(parts, " AND ") + ")"
+	}
+	return "(1=0)"
+}
+
+func (b *queryBuilder) join(t *Tx, cs []access.Criteria, op string) string {
+	ps := make([]string, len(cs))
+	for i, c := range cs {
+		ps[i] = b.criteria(t, c)
+	}
+	return "(" + strings.Join(ps, op) + ")"
+}
