@@ -59,6 +59,27 @@ func TestListAgreesWithCheck(t *testing.T) {
 				if err != nil || cnt != int64(len(want)) {
 					rt.Fatalf("user %d: count %d (%v), want %d", uid, cnt, err, len(want))
 				}
+				// Other actions and child objects compile to SQL the same way.
+				for _, oa := range []struct {
+					o   access.Object
+					act access.Action
+				}{{access.Customer, access.Edit}, {access.Contact, access.View}, {access.Deal, access.Create}, {access.Customer, access.Export}} {
+					var got []int64
+					err := db.Read(ctx, func(tx *store.Tx) error {
+						cs, err := tx.Customers(ctx, tenant.id, a.Subject.Filter(oa.o, oa.act), store.CustomerQuery{Sort: "name", Limit: 1000})
+						for _, c := range cs {
+							got = append(got, c.ID)
+						}
+						return err
+					})
+					if err != nil {
+						rt.Fatal(err)
+					}
+					want := tenant.allowed(a, oa.o, oa.act)
+					if !slices.Equal(got, want) {
+						rt.Fatalf("user %d %s.%s: filter %v, check %v", uid, oa.o, oa.act, got, want)
+					}
+				}
 			}
 		})
 	})
@@ -68,6 +89,24 @@ type tenantFixture struct {
 	id        int64
 	users     []int64
 	customers []crm.Customer
+	team      map[int64][]access.TeamMember
+	shares    map[int64][]access.ShareGrant
+}
+
+// allowed lists, by name, the customers on which Check allows the action.
+func (f tenantFixture) allowed(a *service.Actor, o access.Object, act access.Action) []int64 {
+	var rows []crm.Customer
+	for _, c := range f.customers {
+		if a.Subject.Check(o, act, f.record(c)).Allowed {
+			rows = append(rows, c)
+		}
+	}
+	sortCustomers(rows, "name")
+	var ids []int64
+	for _, c := range rows {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
 
 // visible computes with Check alone which customers a query should return,
@@ -75,10 +114,7 @@ type tenantFixture struct {
 func (f tenantFixture) visible(a *service.Actor, q url.Values) []int64 {
 	var rows []crm.Customer
 	for _, c := range f.customers {
-		r := access.Record{ID: c.ID, DeptPath: c.DeptPath}
-		if c.OwnerID != nil {
-			r.OwnerID, r.OwnerDeptID = *c.OwnerID, *c.OwnerDeptID
-		}
+		r := f.record(c)
 		if lv := q.Get("level"); lv != "" && c.Level != lv {
 			continue
 		}
@@ -92,6 +128,18 @@ func (f tenantFixture) visible(a *service.Actor, q url.Values) []int64 {
 		ids = append(ids, c.ID)
 	}
 	return ids
+}
+
+func (f tenantFixture) record(c crm.Customer) access.Record {
+	r := access.Record{ID: c.ID, DeptPath: c.DeptPath, Team: f.team[c.ID], Shares: f.shares[c.ID],
+		Facts: access.Facts{Name: c.Name, Level: c.Level, Region: c.Region, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt}}
+	if c.OwnerID != nil {
+		r.OwnerID, r.OwnerDeptID = *c.OwnerID, *c.OwnerDeptID
+	}
+	if c.PoolID != nil {
+		r.PoolID = *c.PoolID
+	}
+	return r
 }
 
 func sortCustomers(rows []crm.Customer, sort string) {
@@ -174,7 +222,7 @@ func buildTenant(ctx context.Context, t *rapid.T, svc *service.Service, db *stor
 	if err != nil {
 		t.Fatalf("tenant: %v", err)
 	}
-	f := tenantFixture{id: tn.ID, users: []int64{admin.ID}}
+	f := tenantFixture{id: tn.ID, users: []int64{admin.ID}, team: map[int64][]access.TeamMember{}, shares: map[int64][]access.ShareGrant{}}
 	err = db.Write(ctx, func(tx *store.Tx) error {
 		depts := []org.Department{}
 		root, err := tx.Departments(ctx, tn.ID)
@@ -229,20 +277,88 @@ func buildTenant(ctx context.Context, t *rapid.T, svc *service.Service, db *stor
 			}
 		}
 		deptOf[admin.ID] = depts[0]
+		principal := func() access.Principal {
+			switch rapid.IntRange(0, 3).Draw(t, "ptype") {
+			case 0:
+				return access.Principal{Type: access.PrincipalUser, ID: rapid.SampledFrom(f.users).Draw(t, "puser")}
+			case 1:
+				return access.Principal{Type: access.PrincipalDepartment, ID: rapid.SampledFrom(depts).Draw(t, "pdept").ID, IncludeSubDept: rapid.Bool().Draw(t, "psub")}
+			case 2:
+				return access.Principal{Type: access.PrincipalRole, ID: rapid.SampledFrom(roles).Draw(t, "prole").ID}
+			}
+			return access.Principal{Type: access.PrincipalGroup, ID: 0}
+		}
+		g := org.Group{Name: "G", Members: []int64{rapid.SampledFrom(f.users).Draw(t, "member")}}
+		if err := tx.SaveGroup(ctx, tn.ID, &g, now); err != nil {
+			return err
+		}
+		level := func() access.Level { return rapid.SampledFrom([]access.Level{access.Read, access.EditLevel}).Draw(t, "level") }
+		for i := 0; i < rapid.IntRange(0, 2).Draw(t, "rules"); i++ {
+			p := principal()
+			if p.Type == access.PrincipalGroup {
+				p.ID = g.ID
+			}
+			r := store.StoredSharingRule{SharingRule: access.SharingRule{Name: fmt.Sprintf("rule%d", i), Criteria: genCriteria(t, now), Principal: p, Level: level()}}
+			if err := tx.SaveSharingRule(ctx, tn.ID, &r, now); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < rapid.IntRange(0, 1).Draw(t, "restrictions"); i++ {
+			p := principal()
+			if p.Type == access.PrincipalGroup {
+				p.ID = g.ID
+			}
+			r := store.StoredRestriction{RestrictionRule: access.RestrictionRule{Name: fmt.Sprintf("deny%d", i), Criteria: genCriteria(t, now), Principals: []access.Principal{p}}}
+			if err := tx.SaveRestriction(ctx, tn.ID, &r, now); err != nil {
+				return err
+			}
+		}
+		var pools []int64
+		for i := 0; i < rapid.IntRange(0, 2).Draw(t, "pools"); i++ {
+			pl := store.StoredPool{Pool: access.Pool{Name: fmt.Sprintf("pool%d", i), Departments: []int64{rapid.SampledFrom(depts).Draw(t, "poolDept").ID}},
+				PoolSettings: store.PoolSettings{HoldingCap: 10}}
+			if err := tx.SavePool(ctx, tn.ID, &pl, now); err != nil {
+				return err
+			}
+			pools = append(pools, pl.ID)
+		}
 		for i := 0; i < rapid.IntRange(0, 25).Draw(t, "customers"); i++ {
-			c := crm.Customer{Name: rapid.SampledFrom([]string{"Acme", "Blue", "Acme", "Zeta", "Kilo"}).Draw(t, "name"),
+			c := crm.Customer{Name: rapid.SampledFrom([]string{"Acme", "Blue", "Acme East", "Zeta", "Kilo"}).Draw(t, "name"),
 				Level:          rapid.SampledFrom(crm.Levels).Draw(t, "clevel"),
+				Region:         rapid.SampledFrom([]string{"East", "West", "east"}).Draw(t, "region"),
 				LastActivityAt: now.Add(-time.Duration(rapid.IntRange(0, 5).Draw(t, "age")) * time.Hour)}
 			if rapid.IntRange(0, 6).Draw(t, "owned") > 0 {
 				owner := rapid.SampledFrom(f.users).Draw(t, "owner")
 				d := deptOf[owner]
 				c.OwnerID, c.OwnerDeptID, c.DeptPath = &owner, &d.ID, d.Path
 			}
+			if len(pools) > 0 && rapid.Bool().Draw(t, "inPool") {
+				pid := rapid.SampledFrom(pools).Draw(t, "pool")
+				c.PoolID = &pid
+			}
 			at := now.Add(time.Duration(rapid.IntRange(0, 3).Draw(t, "created")) * time.Minute)
 			if err := tx.CreateCustomer(ctx, tn.ID, &c, at); err != nil {
 				return err
 			}
 			f.customers = append(f.customers, c)
+			for j := 0; j < rapid.IntRange(0, 1).Draw(t, "team"); j++ {
+				gr := store.Grant{CustomerID: c.ID, Principal: access.Principal{Type: access.PrincipalUser, ID: rapid.SampledFrom(f.users).Draw(t, "tuser")}, Level: level(), ExpiresAt: expiry(t, now)}
+				if err := tx.AddTeamMember(ctx, tn.ID, &gr, now); err != nil {
+					return err
+				}
+				f.team[c.ID] = []access.TeamMember{{UserID: gr.Principal.ID, Level: gr.Level, ExpiresAt: gr.ExpiresAt}}
+			}
+			for j := 0; j < rapid.IntRange(0, 2).Draw(t, "shares"); j++ {
+				p := principal()
+				if p.Type == access.PrincipalGroup {
+					p.ID = g.ID
+				}
+				gr := store.Grant{CustomerID: c.ID, Principal: p, Level: level(), ExpiresAt: expiry(t, now)}
+				if err := tx.AddShare(ctx, tn.ID, &gr, now); err != nil {
+					return err
+				}
+				f.shares[c.ID] = append(f.shares[c.ID], access.ShareGrant{ID: gr.ID, Principal: p, Level: gr.Level, ExpiresAt: gr.ExpiresAt})
+			}
 		}
 		return nil
 	})
@@ -250,4 +366,35 @@ func buildTenant(ctx context.Context, t *rapid.T, svc *service.Service, db *stor
 		t.Fatalf("build tenant: %v", err)
 	}
 	return f
+}
+
+func expiry(t *rapid.T, now time.Time) *time.Time {
+	if !rapid.Bool().Draw(t, "expires") {
+		return nil
+	}
+	e := now.Add(time.Duration(rapid.IntRange(-2, 2).Draw(t, "expiresIn")) * time.Hour)
+	return &e
+}
+
+func genCriteria(t *rapid.T, now time.Time) access.Criteria {
+	leaf := func() access.Criteria {
+		switch rapid.IntRange(0, 4).Draw(t, "leaf") {
+		case 0:
+			return access.Criteria{Field: "region", Op: "equals", Value: rapid.SampledFrom([]string{"East", "west", "east"}).Draw(t, "v")}
+		case 1:
+			return access.Criteria{Field: "level", Op: "in", Values: []string{rapid.SampledFrom(crm.Levels).Draw(t, "v1"), "C"}}
+		case 2:
+			return access.Criteria{Field: "name", Op: "prefix", Value: rapid.SampledFrom([]string{"Acme", "acme", "Acme E", "Z"}).Draw(t, "v")}
+		case 3:
+			return access.Criteria{Field: "level", Op: "range", Min: rapid.SampledFrom([]string{"", "B"}).Draw(t, "min"), Max: rapid.SampledFrom([]string{"B", "C", "a"}).Draw(t, "max")}
+		}
+		return access.Criteria{Field: "last_activity_at", Op: "range", Min: now.Add(-time.Duration(rapid.IntRange(0, 6).Draw(t, "h")) * time.Hour).Format(time.RFC3339)}
+	}
+	switch rapid.IntRange(0, 3).Draw(t, "combine") {
+	case 0:
+		return access.Criteria{All: []access.Criteria{leaf(), leaf()}}
+	case 1:
+		return access.Criteria{Any: []access.Criteria{leaf(), leaf()}}
+	}
+	return leaf()
 }

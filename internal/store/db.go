@@ -130,8 +130,10 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	if err != nil {
 		return errs.Wrap(err, "store.begin")
 	}
+	// The deferred rollback also covers a panic in fn, which would otherwise
+	// keep SQLite's single writer connection forever. After a commit it is a no-op.
+	defer func() { _ = tx.Rollback() }()
 	if err := fn(&Tx{tx: tx, engine: db.Engine}); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
