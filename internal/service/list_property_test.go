@@ -292,7 +292,9 @@ func buildTenant(ctx context.Context, t *rapid.T, svc *service.Service, db *stor
 		if err := tx.SaveGroup(ctx, tn.ID, &g, now); err != nil {
 			return err
 		}
-		level := func() access.Level { return rapid.SampledFrom([]access.Level{access.Read, access.EditLevel}).Draw(t, "level") }
+		level := func() access.Level {
+			return rapid.SampledFrom([]access.Level{access.Read, access.EditLevel}).Draw(t, "level")
+		}
 		for i := 0; i < rapid.IntRange(0, 2).Draw(t, "rules"); i++ {
 			p := principal()
 			if p.Type == access.PrincipalGroup {

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"steward/internal/access"
-	"steward/internal/crm"
 	"steward/internal/authn"
+	"steward/internal/crm"
 	"steward/internal/errs"
 	"steward/internal/org"
 	"steward/internal/store"
