@@ -26,8 +26,10 @@ func (a *API) countCustomers(w http.ResponseWriter, r *http.Request, act *servic
 	if err != nil {
 		return nil, err
 	}
-	if v.Has("cursor") || v.Has("limit") {
-		return nil, service.CountParamError()
+	for _, name := range []string{"cursor", "limit"} {
+		if v.Has(name) {
+			return nil, service.CountParamError(name)
+		}
 	}
 	q, err := service.CustomerList(v)
 	if err != nil {

@@ -80,7 +80,7 @@ func TestOrgAndCustomers(t *testing.T) {
 			t.Fatalf("manager cycle: got %d %s", r.status, r.body)
 		}
 		// E-mail is unique per tenant.
-		if r := admin.do("POST", "/users", map[string]any{"email": "REP@acme.example", "name": "Dup", "password": pw, "department_id": east}); r.status != 400 || r.errCode() != "email_taken" {
+		if r := admin.do("POST", "/users", map[string]any{"email": "REP@acme.example", "name": "Dup", "password": pw, "department_id": east}); r.status != 409 || r.errCode() != "email_taken" {
 			t.Fatalf("duplicate e-mail: got %d %s", r.status, r.body)
 		}
 

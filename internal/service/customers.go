@@ -31,6 +31,9 @@ func CustomerList(v url.Values) (store.CustomerQuery, error) {
 			return q, errs.Field(key, "invalid_parameter", "%s may be given once", key)
 		}
 		val := vals[0]
+		if key == "cursor" {
+			continue // opaque; decodeCursor checks it below
+		}
 		if err := fieldcheck.Text(key, val, 200, false); err != nil {
 			return q, err
 		}
@@ -55,7 +58,6 @@ func CustomerList(v url.Values) (store.CustomerQuery, error) {
 				return q, errs.Field("owner_id", "invalid_parameter", "owner_id must be a user id")
 			}
 			q.OwnerID = n
-		case key == "cursor":
 		case slices.Contains(store.FilterColumns, key):
 			q.Equals[key] = val
 		default:
@@ -94,6 +96,9 @@ func encodeCursor(q store.CustomerQuery, c crm.Customer) string {
 
 func decodeCursor(s, sort string, desc bool) (store.Cursor, error) {
 	bad := errs.Field("cursor", "invalid_cursor", "cursor is not one this list gave out; start again without it")
+	if len(s) > 4096 {
+		return store.Cursor{}, bad
+	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return store.Cursor{}, bad
@@ -262,7 +267,7 @@ func (s *Service) TransferCustomer(ctx context.Context, a *Actor, id, ownerID in
 	return c, err
 }
 
-// CountParamError refuses paging parameters on a count.
-func CountParamError() error {
-	return errs.Field("cursor", "invalid_parameter", "a count takes no limit or cursor")
+// CountParamError refuses a paging parameter on a count.
+func CountParamError(name string) error {
+	return errs.Field(name, "invalid_parameter", "a count takes no %s", name)
 }

@@ -178,7 +178,7 @@ func (s *Service) checkUserRefs(ctx context.Context, tx *store.Tx, a *Actor, u *
 type RoleGrant struct {
 	Role      string     `json:"role"`
 	ExpiresAt *time.Time `json:"expires_at"`
-	Reason    string     `json:"reason"`
+	Reason    string     `json:"reason,omitempty"`
 }
 
 // Assignments lists a user's role assignments, expired ones included.

@@ -89,7 +89,7 @@ func (t *Tx) CreateUser(ctx context.Context, tenantID int64, u *org.User, hash s
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
 		tenantID, u.Email, u.Name, u.Phone, u.DepartmentID, nullID(u.ManagerID), u.Status, hash, Micros(now))
 	if e, ok := err.(*errs.Error); ok && e.Code == "already_exists" {
-		return errs.Field("email", "email_taken", "a user with this e-mail already exists")
+		return &errs.Error{Kind: errs.Conflict, Code: "email_taken", Field: "email", Message: "a user with this e-mail already exists"}
 	}
 	u.ID = id
 	return err
@@ -103,7 +103,7 @@ func (t *Tx) UpdateUser(ctx context.Context, tenantID int64, u *org.User, now ti
 		u.Email, u.Name, u.Phone, u.DepartmentID, nullID(u.ManagerID), u.Status, Micros(now), tenantID, u.ID)
 	if err != nil {
 		if e, ok := err.(*errs.Error); ok && e.Code == "already_exists" {
-			return errs.Field("email", "email_taken", "a user with this e-mail already exists")
+			return &errs.Error{Kind: errs.Conflict, Code: "email_taken", Field: "email", Message: "a user with this e-mail already exists"}
 		}
 		return err
 	}
