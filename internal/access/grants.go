@@ -109,3 +109,15 @@ func (s *Subject) matches(p Principal) bool {
 	}
 	return false
 }
+
+// Names reports whether a principal names the subject.
+func (s *Subject) Names(p Principal) bool { return s.matches(p) }
+
+// RestrictionIDs lists the restriction rules that apply to the subject.
+func (s *Subject) RestrictionIDs() []int64 {
+	var out []int64
+	for _, r := range s.restrict {
+		out = append(out, r.ID)
+	}
+	return out
+}

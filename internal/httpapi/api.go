@@ -36,7 +36,8 @@ type Route struct {
 	Query    []Param
 	Body     any
 	Response any
-	Status   int // success status; 200 unless set
+	Status   int  // success status; 200 unless set
+	CSV      bool // ?format=csv answers the same data as a CSV file
 	handle   func(a *API, w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error)
 }
 
@@ -82,6 +83,13 @@ func (a *API) serve(rt Route) http.Handler {
 		}
 		if status == http.StatusNoContent {
 			w.WriteHeader(status)
+			return
+		}
+		if f, ok := out.(csvFile); ok {
+			w.Header().Set("Content-Type", csvType+"; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
+			w.WriteHeader(status)
+			_, _ = w.Write(f.data)
 			return
 		}
 		writeJSON(w, status, out)

@@ -42,6 +42,17 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		reflect.TypeFor[crm.ContactInput]():    target(checkContact),
 		reflect.TypeFor[crm.DealInput]():       target(checkDeal),
 		reflect.TypeFor[crm.ActivityInput]():   target(checkActivity),
+		reflect.TypeFor[service.TeamInput]():   target(func(service.TeamInput) error { return nil }),
+		reflect.TypeFor[service.ShareInput]():  target(func(service.ShareInput) error { return nil }),
+		reflect.TypeFor[service.SharingRuleInput](): target(func(in service.SharingRuleInput) error {
+			return in.Criteria.Validate("criteria")
+		}),
+		reflect.TypeFor[service.RestrictionInput](): target(func(in service.RestrictionInput) error {
+			return in.Criteria.Validate("criteria")
+		}),
+		reflect.TypeFor[service.PoolInput]():     target(func(service.PoolInput) error { return nil }),
+		reflect.TypeFor[service.ClaimRequest]():  target(func(service.ClaimRequest) error { return nil }),
+		reflect.TypeFor[service.ReturnRequest](): target(func(service.ReturnRequest) error { return nil }),
 	}
 }
 
@@ -150,6 +161,10 @@ var bodySeeds = []string{
 	`{"name":"Li Wei","title":"CTO","phone":"138-0000-0000","email":"li@acme.example","notes":""}`,
 	`{"name":"Renewal","amount":"1234.50","currency":"CNY","stage":"won","expected_close":"2025-12-31"}`,
 	`{"type":"call","note":"intro","occurred_at":"2024-05-01T10:00:00Z"}`,
+	`{"name":"r","criteria":{"all":[{"field":"region","op":"equals","value":"East"},{"any":[{"field":"level","op":"in","values":["A"]},{"field":"last_activity_at","op":"range","min":"2024-01-01T00:00:00Z"}]}]},"principal":{"type":"department","id":2,"include_subdepartments":true},"level":"read"}`,
+	`{"name":"r","criteria":{"all":[{"all":[{"all":[{"all":[{"all":[{"field":"name","op":"prefix","value":"x"}]}]}]}]}]},"principals":[{"type":"user","id":1}]}`,
+	`{"name":"p","departments":[1],"holding_cap":5,"cooldown_days":7,"auto_return_days":30}`,
+	`{"principal":{"type":"group","id":3},"level":"edit","expires_at":"2030-01-01T00:00:00Z"}`,
 	// wrong types, unknown, server-set and duplicate fields
 	`{"name":5}`, `{"name":["a"]}`, `{"members":"1,2"}`, `{"parent_id":"1"}`, `{"occurred_at":"yesterday"}`,
 	`{"nmae":"typo"}`, `{"owner_id":1,"name":"x"}`, `{"tenant_id":2}`, `{"id":1}`, `{"name":"a","name":"b"}`,

@@ -83,7 +83,10 @@ type MediaType struct {
 	Schema *Schema `json:"schema"`
 }
 
-const jsonType = "application/json"
+const (
+	jsonType = "application/json"
+	csvType  = "text/csv"
+)
 
 // OpenAPI returns the OpenAPI 3 document of the API, derived from the route
 // table and the Go types of bodies and responses. Request bodies are built
@@ -136,6 +139,9 @@ func operation(rt Route, body *Schema, b *schemaBuilder, errRef *Schema) *Operat
 	ok := &Response{Description: http.StatusText(status)}
 	if rt.Response != nil && status != http.StatusNoContent {
 		ok.Content = map[string]*MediaType{jsonType: {Schema: b.response(reflect.TypeOf(rt.Response))}}
+		if rt.CSV {
+			ok.Content[csvType] = &MediaType{Schema: &Schema{Type: "string"}}
+		}
 	}
 	op.Responses[strconv.Itoa(status)] = ok
 	for _, code := range errorStatuses(rt) {
@@ -203,7 +209,7 @@ func parameters(rt Route) []Parameter {
 	var out []Parameter
 	for _, m := range pathParamRE.FindAllStringSubmatch(rt.Path, -1) {
 		p := Parameter{Name: m[1], In: "path", Required: true, Schema: &Schema{Type: "string"}}
-		if m[1] == "id" {
+		if m[1] == "id" || strings.HasSuffix(m[1], "_id") {
 			one := 1.0
 			p.Schema = &Schema{Type: "integer", Format: "int64", Minimum: &one}
 		}

@@ -16,12 +16,14 @@ import (
 func (s *Service) Contacts(ctx context.Context, a *Actor, customerID int64, p store.ChildPage) ([]crm.Contact, error) {
 	var out []crm.Contact
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Contact, access.View); err != nil {
+		c, err := s.visibleCustomer(ctx, tx, a, customerID, access.Contact, access.View)
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = tx.Contacts(ctx, a.TenantID, customerID, p)
-		return err
+		if out, err = tx.Contacts(ctx, a.TenantID, customerID, p); err != nil {
+			return err
+		}
+		return s.maskContactsIfPoolOnly(ctx, tx, a, c, out)
 	})
 	return out, err
 }
@@ -34,8 +36,14 @@ func (s *Service) Contact(ctx context.Context, a *Actor, id int64) (crm.Contact,
 		if c, err = tx.Contact(ctx, a.TenantID, id); err != nil {
 			return err
 		}
-		_, err = s.visibleCustomer(ctx, tx, a, c.CustomerID, access.Contact, access.View)
-		return hideAs(err, "contact")
+		cu, err := s.visibleCustomer(ctx, tx, a, c.CustomerID, access.Contact, access.View)
+		if err != nil {
+			return hideAs(err, "contact")
+		}
+		list := []crm.Contact{c}
+		err = s.maskContactsIfPoolOnly(ctx, tx, a, cu, list)
+		c = list[0]
+		return err
 	})
 	return c, err
 }

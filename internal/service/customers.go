@@ -122,8 +122,11 @@ func decodeCursor(s, sort string, desc bool) (store.Cursor, error) {
 // Customers lists the customers the actor may view. The access filter is
 // part of the query itself; nothing is fetched and then discarded.
 func (s *Service) Customers(ctx context.Context, a *Actor, q store.CustomerQuery) (Page[crm.Customer], error) {
+	return s.customerPage(ctx, a, a.Subject.Filter(access.Customer, access.View), q)
+}
+
+func (s *Service) customerPage(ctx context.Context, a *Actor, f access.Filter, q store.CustomerQuery) (Page[crm.Customer], error) {
 	page := Page[crm.Customer]{Items: []crm.Customer{}}
-	f := a.Subject.Filter(access.Customer, access.View)
 	limit := q.Limit
 	q.Limit++
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
@@ -135,6 +138,11 @@ func (s *Service) Customers(ctx context.Context, a *Actor, q store.CustomerQuery
 			items = items[:limit]
 			cur := encodeCursor(q, items[limit-1])
 			page.NextCursor = &cur
+		}
+		for i := range items {
+			if err := s.maskIfPoolOnly(ctx, tx, a, &items[i]); err != nil {
+				return err
+			}
 		}
 		if items != nil {
 			page.Items = items
@@ -187,8 +195,10 @@ func (s *Service) Customer(ctx context.Context, a *Actor, id int64) (crm.Custome
 	var c crm.Customer
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		c, err = s.visibleCustomer(ctx, tx, a, id, access.Customer, access.View)
-		return err
+		if c, err = s.visibleCustomer(ctx, tx, a, id, access.Customer, access.View); err != nil {
+			return err
+		}
+		return s.maskIfPoolOnly(ctx, tx, a, &c)
 	})
 	return c, err
 }

@@ -11,8 +11,8 @@ import (
 
 // Roles lists the tenant's roles with their matrix cells.
 func (s *Service) Roles(ctx context.Context, a *Actor) ([]access.Role, error) {
-	if !a.Subject.Can(access.ManageRoles) && !a.Subject.Can(access.ManageUsers) && !a.Subject.Can(access.ViewAudit) {
-		return nil, errs.E(errs.Forbidden, "forbidden", "reading roles needs manage_roles, manage_users or view_audit")
+	if err := a.needAny(access.ManageRoles, access.ManageUsers, access.ViewAudit); err != nil {
+		return nil, err
 	}
 	var out []access.Role
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
@@ -26,8 +26,8 @@ func (s *Service) Roles(ctx context.Context, a *Actor) ([]access.Role, error) {
 // Role returns one role by key.
 func (s *Service) Role(ctx context.Context, a *Actor, key string) (access.Role, error) {
 	var r access.Role
-	if !a.Subject.Can(access.ManageRoles) && !a.Subject.Can(access.ManageUsers) && !a.Subject.Can(access.ViewAudit) {
-		return r, errs.E(errs.Forbidden, "forbidden", "reading roles needs manage_roles, manage_users or view_audit")
+	if err := a.needAny(access.ManageRoles, access.ManageUsers, access.ViewAudit); err != nil {
+		return r, err
 	}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error

@@ -122,3 +122,13 @@ func hideAs(err error, what string) error {
 	}
 	return err
 }
+
+// needAny fails with 403 unless the actor holds one of the functions.
+func (a *Actor) needAny(fs ...access.Function) error {
+	for _, f := range fs {
+		if a.Subject.Can(f) {
+			return nil
+		}
+	}
+	return a.need(fs[0])
+}

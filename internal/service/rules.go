@@ -1,0 +1,154 @@
+package service
+
+import (
+	"context"
+	"strconv"
+
+	"steward/internal/access"
+	"steward/internal/errs"
+	"steward/internal/fieldcheck"
+	"steward/internal/store"
+)
+
+// SharingRuleInput is a sharing rule as a caller writes it.
+type SharingRuleInput struct {
+	Name      string           `json:"name"`
+	Criteria  access.Criteria  `json:"criteria"`
+	Principal access.Principal `json:"principal"`
+	Level     access.Level     `json:"level"`
+	Reason    string           `json:"reason,omitempty"`
+}
+
+// RestrictionInput is a restriction rule as a caller writes it.
+type RestrictionInput struct {
+	Name       string             `json:"name"`
+	Criteria   access.Criteria    `json:"criteria"`
+	Principals []access.Principal `json:"principals"`
+	Reason     string             `json:"reason,omitempty"`
+}
+
+// SharingRules lists the tenant's sharing rules.
+func (s *Service) SharingRules(ctx context.Context, a *Actor) ([]store.StoredSharingRule, error) {
+	if err := a.needAny(access.ManageSharing, access.ViewAudit); err != nil {
+		return nil, err
+	}
+	var out []store.StoredSharingRule
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.SharingRules(ctx, a.TenantID)
+		return err
+	})
+	return out, err
+}
+
+// SaveSharingRule creates (id 0) or replaces a sharing rule. It takes effect
+// on the next request: matching customers are shared from then on.
+func (s *Service) SaveSharingRule(ctx context.Context, a *Actor, id int64, in SharingRuleInput) (store.StoredSharingRule, error) {
+	r := store.StoredSharingRule{SharingRule: access.SharingRule{ID: id, Criteria: in.Criteria, Principal: in.Principal, Level: in.Level}}
+	if err := a.need(access.ManageSharing); err != nil {
+		return r, err
+	}
+	var err error
+	if r.Name, r.Reason, err = ruleText(in.Name, in.Reason); err != nil {
+		return r, err
+	}
+	if err := in.Criteria.Validate("criteria"); err != nil {
+		return r, err
+	}
+	if in.Level != access.Read && in.Level != access.EditLevel {
+		return r, errs.Field("level", "invalid_value", "level must be read or edit")
+	}
+	by := a.UserID
+	r.CreatedBy = &by
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.checkPrincipal(ctx, tx, a, in.Principal, "principal"); err != nil {
+			return err
+		}
+		if err := tx.SaveSharingRule(ctx, a.TenantID, &r, s.now()); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+	return r, err
+}
+
+// DeleteSharingRule removes a sharing rule.
+func (s *Service) DeleteSharingRule(ctx context.Context, a *Actor, id int64) error {
+	if err := a.need(access.ManageSharing); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteSharingRule(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+}
+
+// RestrictionRules lists the tenant's restriction rules.
+func (s *Service) RestrictionRules(ctx context.Context, a *Actor) ([]store.StoredRestriction, error) {
+	if err := a.needAny(access.ManageSharing, access.ViewAudit); err != nil {
+		return nil, err
+	}
+	var out []store.StoredRestriction
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.RestrictionRules(ctx, a.TenantID)
+		return err
+	})
+	return out, err
+}
+
+// SaveRestriction creates (id 0) or replaces a restriction rule.
+func (s *Service) SaveRestriction(ctx context.Context, a *Actor, id int64, in RestrictionInput) (store.StoredRestriction, error) {
+	r := store.StoredRestriction{RestrictionRule: access.RestrictionRule{ID: id, Criteria: in.Criteria, Principals: in.Principals}}
+	if err := a.need(access.ManageSharing); err != nil {
+		return r, err
+	}
+	var err error
+	if r.Name, r.Reason, err = ruleText(in.Name, in.Reason); err != nil {
+		return r, err
+	}
+	if err := in.Criteria.Validate("criteria"); err != nil {
+		return r, err
+	}
+	if len(in.Principals) == 0 || len(in.Principals) > 50 {
+		return r, errs.Field("principals", "invalid_value", "principals needs 1 to 50 entries")
+	}
+	by := a.UserID
+	r.CreatedBy = &by
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		for i, p := range in.Principals {
+			if err := s.checkPrincipal(ctx, tx, a, p, "principals["+strconv.Itoa(i)+"]"); err != nil {
+				return err
+			}
+		}
+		if err := tx.SaveRestriction(ctx, a.TenantID, &r, s.now()); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+	return r, err
+}
+
+// DeleteRestriction removes a restriction rule.
+func (s *Service) DeleteRestriction(ctx context.Context, a *Actor, id int64) error {
+	if err := a.need(access.ManageSharing); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteRestriction(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		return tx.BumpPolicy(ctx, a.TenantID)
+	})
+}
+
+func ruleText(name, reason string) (string, string, error) {
+	n, err := fieldcheck.Name("name", name, 100)
+	if err != nil {
+		return "", "", err
+	}
+	r, err := fieldcheck.Optional("reason", reason, 500)
+	return n, r, err
+}
