@@ -19,9 +19,10 @@ var allowed = map[string][]string{
 	"crm":             {"errs", "fieldcheck"},
 	"access":          {"errs"},
 	"authn":           {"errs"},
+	"mask":            {},
 	"store":           {"errs", "org", "crm", "access"},
 	"store/storetest": {"store"},
-	"service":         {"errs", "fieldcheck", "org", "crm", "access", "authn", "store"},
+	"service":         {"errs", "fieldcheck", "org", "crm", "access", "authn", "mask", "store"},
 	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "service", "store"},
 	"server":          {"httpapi", "service"},
 	"demo":            {"errs", "org", "crm", "access", "service", "store"},
@@ -35,6 +36,7 @@ var forbiddenStd = map[string][]string{
 	"crm":    {"database/sql", "net/http", "os"},
 	"authn":  {"database/sql", "net/http", "os"},
 	"errs":   {"database/sql", "net/http", "os"},
+	"mask":   {"database/sql", "net/http", "os"},
 }
 
 func TestImportRules(t *testing.T) {
