@@ -26,10 +26,11 @@ const pw = "correct-horse-battery-staple"
 
 // env is a real Steward server on a loopback port over a real database.
 type env struct {
-	t   *testing.T
-	url string
-	svc *service.Service
-	db  *store.DB
+	t     *testing.T
+	url   string
+	svc   *service.Service
+	db    *store.DB
+	clock *time.Time // the server's clock; tests move it
 }
 
 func start(t *testing.T, db *store.DB) *env {
@@ -37,9 +38,11 @@ func start(t *testing.T, db *store.DB) *env {
 	svc := service.New(db, slog.New(slog.DiscardHandler))
 	// A cheap hash keeps the suite fast; the cost itself is benchmarked elsewhere.
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	clock := time.Now().UTC()
+	svc.Now = func() time.Time { return clock }
 	srv := httptest.NewServer(server.Handler(svc, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, svc: svc, db: db}
+	return &env{t: t, url: srv.URL, svc: svc, db: db, clock: &clock}
 }
 
 // tenant creates a tenant and returns its administrator's client.
@@ -185,5 +188,8 @@ func (c *client) rootDept() int64 {
 	c.must("GET", "/me", nil, 200, &me)
 	return me.User.DepartmentID
 }
+
+// advance moves the server's clock forward.
+func (e *env) advance(d time.Duration) { *e.clock = e.clock.Add(d) }
 
 func p(format string, args ...any) string { return fmt.Sprintf(format, args...) }
