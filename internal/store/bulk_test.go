@@ -122,15 +122,15 @@ func TestBulkIndexes(t *testing.T) {
 	}{
 		{name: "finished", plan: 100, finish: true},
 		{name: "abandoned", plan: 100},
-		{name: "repairing", killed: "customers_owner", finish: true, during: 10},
+		{name: "repairing", killed: "customers_owner", finish: true, during: 11},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			eachEngine(t, func(t *testing.T, e store.Engine) {
 				ctx := context.Background()
 				f := newBulkFixture(t, e)
 				migrated := f.indexes(t)
-				if len(migrated) != 11 {
-					t.Fatalf("migrated indexes: got %d, want the 10 of customers and 1 of contacts", len(migrated))
+				if len(migrated) != 12 {
+					t.Fatalf("migrated indexes: got %d, want the 11 of customers and 1 of contacts", len(migrated))
 				}
 				if c.killed != "" {
 					if _, err := f.raw.Exec(`DROP INDEX ` + c.killed); err != nil {
