@@ -82,7 +82,7 @@ func usage(w io.Writer) {
 	}
 }
 
-// flags is a FlagSet whose unset flags fall back to STEWARD_<NAME>.
+// parse parses a FlagSet; flags not given fall back to STEWARD_<NAME>.
 func parse(fs *flag.FlagSet, env Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	if err := fs.Parse(args); err != nil {

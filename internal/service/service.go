@@ -63,14 +63,18 @@ func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u o
 		return nil, errs.Wrap(err, "service.subject")
 	}
 	f.DeptID, f.DeptPath = dept.ID, dept.Path
-	if f.Subordinates, err = tx.Subordinates(ctx, tenantID, u.ID); err != nil {
-		return nil, err
-	}
 	if f.Groups, err = tx.UserGroups(ctx, tenantID, u.ID); err != nil {
 		return nil, err
 	}
 	if f.Roles, err = tx.UserRoles(ctx, tenantID, u.ID, f.Now); err != nil {
 		return nil, err
+	}
+	// The manager chain is walked only when a role needs it: for the head of
+	// a large company it is thousands of rows on every request.
+	if usesScope(f.Roles, access.Subordinates) {
+		if f.Subordinates, err = tx.Subordinates(ctx, tenantID, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	rules, err := tx.SharingRules(ctx, tenantID)
 	if err != nil {
@@ -131,4 +135,15 @@ func (a *Actor) needAny(fs ...access.Function) error {
 		}
 	}
 	return a.need(fs[0])
+}
+
+func usesScope(roles []access.Role, sc access.Scope) bool {
+	for _, r := range roles {
+		for _, p := range r.Permissions {
+			if p.Scope == sc {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -36,7 +36,7 @@ func (t *Tx) Department(ctx context.Context, tenantID, id int64) (org.Department
 	return d, nil
 }
 
-// Departments lists the tenant's departments in tree order (by path).
+// Departments lists the tenant's departments level by level (by depth, then id).
 func (t *Tx) Departments(ctx context.Context, tenantID int64) ([]org.Department, error) {
 	rows, err := t.query(ctx, "store.Departments", `SELECT `+deptCols+` FROM departments WHERE tenant_id = $1 ORDER BY depth, id`, tenantID)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func (t *Tx) SetPasswordHash(ctx context.Context, tenantID, userID int64, hash s
 func (t *Tx) ManagerOf(ctx context.Context, tenantID, userID int64) (int64, bool, error) {
 	var mgr sql.NullInt64
 	err := t.tx.QueryRowContext(ctx, `SELECT manager_id FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID).Scan(&mgr)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
 	if err != nil {
