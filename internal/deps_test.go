@@ -20,13 +20,14 @@ var allowed = map[string][]string{
 	"access":          {"errs"},
 	"authn":           {"errs"},
 	"mask":            {},
-	"store":           {"errs", "org", "crm", "access"},
+	"audit":           {"errs"},
+	"store":           {"errs", "org", "crm", "access", "audit"},
 	"store/storetest": {"store"},
-	"service":         {"errs", "fieldcheck", "org", "crm", "access", "authn", "mask", "store"},
-	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "service", "store"},
+	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store"},
+	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store"},
 	"server":          {"httpapi", "service"},
 	"demo":            {"errs", "org", "crm", "access", "service", "store"},
-	"cli":             {"errs", "store", "service", "server", "demo"},
+	"cli":             {"errs", "audit", "store", "service", "server", "demo"},
 }
 
 // forbiddenStd are standard packages the pure centre must not import.
@@ -37,6 +38,7 @@ var forbiddenStd = map[string][]string{
 	"authn":  {"database/sql", "net/http", "os"},
 	"errs":   {"database/sql", "net/http", "os"},
 	"mask":   {"database/sql", "net/http", "os"},
+	"audit":  {"database/sql", "net/http", "os"},
 }
 
 func TestImportRules(t *testing.T) {

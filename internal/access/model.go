@@ -85,7 +85,7 @@ const (
 
 // Functions lists every system function.
 var Functions = []Function{ManageUsers, ManageRoles, ManageOrg, ManageSharing, ManageSecurity,
-	ViewAudit, ApproveExports, RunReviews, ManagePools, HandlePrivacy}
+	ViewAudit, ApproveExports, RunReviews, ManagePools, HandlePrivacy, OverrideRestrictions}
 
 // Permission is one cell of the matrix: a scope for an object and action.
 type Permission struct {

@@ -6,7 +6,7 @@ package access
 func Presets() []Role {
 	return []Role{
 		preset("administrator", "Administrator", "Everything, for the tenant's administrators.",
-			matrix(All, all(), Objects...), Functions...),
+			matrix(All, all(), Objects...), adminFunctions()...),
 		preset("sales_director", "Sales Director", "A sales division: its whole department tree.",
 			matrix(DepartmentTree, all(), Objects...), ApproveExports, ManagePools),
 		preset("sales_manager", "Sales Manager", "A sales team: the department and the teams below it.",
@@ -50,6 +50,18 @@ func join(ps ...[]Permission) []Permission {
 	var out []Permission
 	for _, p := range ps {
 		out = append(out, p...)
+	}
+	return out
+}
+
+// adminFunctions is every function but override_restrictions: restriction
+// rules bind administrators too unless someone exempts them on purpose.
+func adminFunctions() []Function {
+	var out []Function
+	for _, f := range Functions {
+		if f != OverrideRestrictions {
+			out = append(out, f)
+		}
 	}
 	return out
 }

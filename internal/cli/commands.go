@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
+	"time"
 
 	"steward/internal/demo"
 	"steward/internal/errs"
@@ -19,16 +21,23 @@ func serve(ctx context.Context, env Env, args []string) error {
 	dsn := fs.String("db", defaultDB, "database: sqlite:PATH or postgres://...")
 	withDemo := fs.Bool("demo", false, "seed the demo company into an empty database")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	key := fs.String("audit-key", defaultAuditKey, "audit checkpoint signing key (PEM); created if missing; share it between nodes")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
 	log := logger(env.Stderr, *level)
+	signer, err := loadAuditKey(*key, true)
+	if err != nil {
+		return err
+	}
 	db, err := openDB(ctx, *dsn, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	svc := service.New(db, log)
+	svc.Signer = signer
+	go runJobs(ctx, svc, log)
 	if *withDemo {
 		created, err := demo.Seed(ctx, svc)
 		if err != nil {
@@ -91,4 +100,27 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "Applied %d migrations.\n", n)
 	return nil
+}
+
+// runJobs runs the periodic work of a node: signing audit checkpoints and
+// returning idle pool customers. Both are idempotent, so several nodes may
+// run them at once. (A job library with leases replaces this later.)
+func runJobs(ctx context.Context, svc *service.Service, log *slog.Logger) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := svc.CheckpointAll(ctx); err != nil {
+			log.Error("job: audit checkpoints", "err", err)
+		}
+		if n, err := svc.ReturnIdleCustomers(ctx); err != nil {
+			log.Error("job: pool auto-return", "err", err)
+		} else if n > 0 {
+			log.Info("job: returned idle customers to their pools", "count", n)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ type Route struct {
 	Response any
 	Status   int  // success status; 200 unless set
 	CSV      bool // ?format=csv answers the same data as a CSV file
+	JSONL    bool // ?format=jsonl answers it as JSON Lines
 	handle   func(a *API, w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error)
 }
 
@@ -64,6 +66,8 @@ func (a *API) Handler() http.Handler {
 // serve adapts one route: authenticate unless public, run, encode.
 func (a *API) serve(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		r = r.WithContext(service.WithRequest(r.Context(), service.RequestInfo{SourceIP: host, RequestID: requestID(r)}))
 		var act *service.Actor
 		if !rt.Public {
 			var err error
@@ -74,6 +78,9 @@ func (a *API) serve(rt Route) http.Handler {
 		}
 		out, err := rt.handle(a, w, r, act)
 		if err != nil {
+			if act != nil && errs.KindOf(err) == errs.Forbidden {
+				a.svc.RecordDenied(r.Context(), act, rt.Method+" "+rt.Path, err)
+			}
 			writeError(w, r, a.log, err)
 			return
 		}
@@ -86,7 +93,11 @@ func (a *API) serve(rt Route) http.Handler {
 			return
 		}
 		if f, ok := out.(csvFile); ok {
-			w.Header().Set("Content-Type", csvType+"; charset=utf-8")
+			ct := f.contentType
+			if ct == "" {
+				ct = csvType
+			}
+			w.Header().Set("Content-Type", ct+"; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
 			w.WriteHeader(status)
 			_, _ = w.Write(f.data)

@@ -8,8 +8,9 @@ import (
 
 // csvFile is a handler result sent as a CSV download instead of JSON.
 type csvFile struct {
-	name string
-	data []byte
+	name        string
+	data        []byte
+	contentType string // text/csv unless set
 }
 
 // writeCSV renders rows as CSV with every cell neutralised against formula

@@ -84,8 +84,9 @@ type MediaType struct {
 }
 
 const (
-	jsonType = "application/json"
-	csvType  = "text/csv"
+	jsonType  = "application/json"
+	csvType   = "text/csv"
+	jsonlType = "application/x-ndjson"
 )
 
 // OpenAPI returns the OpenAPI 3 document of the API, derived from the route
@@ -141,6 +142,9 @@ func operation(rt Route, body *Schema, b *schemaBuilder, errRef *Schema) *Operat
 		ok.Content = map[string]*MediaType{jsonType: {Schema: b.response(reflect.TypeOf(rt.Response))}}
 		if rt.CSV {
 			ok.Content[csvType] = &MediaType{Schema: &Schema{Type: "string"}}
+		}
+		if rt.JSONL {
+			ok.Content[jsonlType] = &MediaType{Schema: &Schema{Type: "string"}}
 		}
 	}
 	op.Responses[strconv.Itoa(status)] = ok

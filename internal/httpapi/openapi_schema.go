@@ -41,6 +41,7 @@ var knownTypes = map[reflect.Type]Schema{
 	reflect.TypeFor[access.Action]():   {Type: "string", Enum: strs(access.Actions)},
 	reflect.TypeFor[access.Scope]():    {Type: "string", Enum: strs(access.Scopes)},
 	reflect.TypeFor[access.Function](): {Type: "string", Enum: strs(access.Functions)},
+	reflect.TypeFor[json.RawMessage](): {Type: "object", Description: "details: identifiers, field names and, for permission changes, before and after"},
 }
 
 // schemaNames overrides the component name of a type.

@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"steward/internal/audit"
 	"steward/internal/crm"
 	"steward/internal/httpapi"
 	"steward/internal/server"
@@ -319,6 +320,7 @@ func newLiveClient(t *testing.T) *liveClient {
 	db := storetest.Open(t, store.SQLite)
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(db, log)
+	svc.Signer = audit.GenerateSigner()
 	_, _, err := svc.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme",
 		AdminEmail: "admin@acme.example", AdminPassword: "a-long-enough-password-1"})
 	if err != nil {
@@ -392,7 +394,7 @@ func (c *liveClient) call(method, target string, body any, want int) map[string]
 	}
 	req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	c.check(req, res, resBody)
-	if len(resBody) == 0 || strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+	if ct := res.Header.Get("Content-Type"); len(resBody) == 0 || strings.HasPrefix(ct, "text/csv") || strings.HasPrefix(ct, "application/x-ndjson") {
 		return nil
 	}
 	var out map[string]any

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"steward/internal/access"
+	"steward/internal/audit"
 	"steward/internal/crm"
 	"steward/internal/org"
 	"steward/internal/service"
@@ -125,6 +126,12 @@ func Routes() []Route {
 		{Method: "PUT", Path: "/pools/{id}", Summary: "Replace a pool's settings and member departments", Body: service.PoolInput{}, Response: store.StoredPool{}, handle: (*API).replacePool},
 		{Method: "DELETE", Path: "/pools/{id}", Summary: "Remove an empty pool", Status: http.StatusNoContent, handle: (*API).deletePool},
 		{Method: "GET", Path: "/pools/{id}/customers", Summary: "The unowned customers of a pool (contact details masked)", Query: customerParams, Response: service.Page[crm.Customer]{}, handle: (*API).poolCustomers},
+		{Method: "GET", Path: "/audit/events", Summary: "The audit trail, newest first (view_audit); ?format=jsonl or csv for SIEM tools", Query: auditParams, CSV: true, JSONL: true,
+			Response: service.Page[audit.Entry]{}, handle: (*API).auditEvents},
+		{Method: "GET", Path: "/audit/verify", Summary: "Verify the tenant's audit chain and signed checkpoints (view_audit)", Response: audit.Report{}, handle: (*API).auditVerify},
+		{Method: "GET", Path: "/audit/public-key", Summary: "The public key audit checkpoints are signed with", Response: PublicKey{}, handle: (*API).auditPublicKey},
+		{Method: "GET", Path: "/users/{id}/permission-history", Summary: "Every recorded change to what a user could do", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).permissionHistory},
+		{Method: "GET", Path: "/customers/{id}/access-history", Summary: "Who was granted or lost access to a customer, and when", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).accessHistory},
 		{Method: "POST", Path: "/pools/{id}/claim", Summary: "Claim a customer from a pool", Body: service.ClaimRequest{}, Response: crm.Customer{}, handle: (*API).claim},
 	}
 }

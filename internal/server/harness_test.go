@@ -15,6 +15,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 
+	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/server"
 	"steward/internal/service"
@@ -38,6 +39,7 @@ func start(t *testing.T, db *store.DB) *env {
 	svc := service.New(db, slog.New(slog.DiscardHandler))
 	// A cheap hash keeps the suite fast; the cost itself is benchmarked elsewhere.
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	svc.Signer = audit.GenerateSigner()
 	clock := time.Now().UTC()
 	svc.Now = func() time.Time { return clock }
 	srv := httptest.NewServer(server.Handler(svc, slog.New(slog.DiscardHandler)))

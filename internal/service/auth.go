@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/errs"
 	"steward/internal/org"
@@ -49,6 +50,9 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 		return res, verr
 	}
 	if err != nil || !ok || u.Status != org.StatusActive {
+		if tenantID != 0 {
+			s.recordLoginFailure(ctx, tenantID, u.ID)
+		}
 		return res, errBadLogin
 	}
 	token, tokenHash, err := authn.NewToken()
@@ -59,6 +63,9 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 	sess := store.Session{TenantID: tenantID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateSession(ctx, &sess, tokenHash); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, &Actor{UserID: u.ID, SessionID: sess.ID}, tenantID, event{action: "auth.login", targetType: "user", targetID: u.ID}); err != nil {
 			return err
 		}
 		return s.loadRoleKeys(ctx, tx, tenantID, &u)
@@ -98,7 +105,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 // Logout ends the actor's session.
 func (s *Service) Logout(ctx context.Context, a *Actor) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		return tx.DeleteSession(ctx, a.TenantID, a.SessionID)
+		if err := tx.DeleteSession(ctx, a.TenantID, a.SessionID); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "auth.logout", targetType: "session", targetID: a.SessionID})
 	})
 }
 
@@ -156,4 +166,17 @@ func (s *Service) ActorFor(ctx context.Context, tenantID, userID int64) (*Actor,
 		return nil
 	})
 	return a, err
+}
+
+// recordLoginFailure records a failed sign-in in the tenant's trail. The
+// e-mail typed is personal data and is not kept; a known account is named
+// by its id.
+func (s *Service) recordLoginFailure(ctx context.Context, tenantID, userID int64) {
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		return s.record(ctx, tx, nil, tenantID, event{action: "auth.login_failed", targetType: "user", targetID: userID, outcome: audit.Failure,
+			links: store.AuditLinks{User: userID}})
+	})
+	if err != nil {
+		s.Log.Error("audit: recording a failed sign-in failed", "err", err)
+	}
 }

@@ -64,10 +64,14 @@ func (s *Service) SaveContact(ctx context.Context, a *Actor, customerID, id int6
 			return err
 		}
 		c.CustomerID = customerID
-		if _, err := in.Apply(&c, id == 0); err != nil {
+		changed, err := in.Apply(&c, id == 0)
+		if err != nil {
 			return err
 		}
-		return tx.SaveContact(ctx, a.TenantID, &c, s.now())
+		if err := tx.SaveContact(ctx, a.TenantID, &c, s.now()); err != nil {
+			return err
+		}
+		return s.recChild(ctx, tx, a, "contact", c.ID, customerID, id == 0, changed)
 	})
 	return c, err
 }
@@ -116,10 +120,14 @@ func (s *Service) SaveDeal(ctx context.Context, a *Actor, customerID, id int64, 
 			return err
 		}
 		d.CustomerID = customerID
-		if _, err := in.Apply(&d, id == 0); err != nil {
+		changed, err := in.Apply(&d, id == 0)
+		if err != nil {
 			return err
 		}
-		return tx.SaveDeal(ctx, a.TenantID, &d, s.now())
+		if err := tx.SaveDeal(ctx, a.TenantID, &d, s.now()); err != nil {
+			return err
+		}
+		return s.recChild(ctx, tx, a, "deal", d.ID, customerID, id == 0, changed)
 	})
 	return d, err
 }
@@ -173,13 +181,17 @@ func (s *Service) SaveActivity(ctx context.Context, a *Actor, customerID, id int
 		if id == 0 {
 			act.CreatedBy = a.UserID
 		}
-		if _, err := in.Apply(&act, id == 0, now); err != nil {
+		changed, err := in.Apply(&act, id == 0, now)
+		if err != nil {
 			return err
 		}
 		if err := tx.SaveActivity(ctx, a.TenantID, &act, now); err != nil {
 			return err
 		}
-		return tx.TouchCustomerActivity(ctx, a.TenantID, customerID, act.OccurredAt)
+		if err := tx.TouchCustomerActivity(ctx, a.TenantID, customerID, act.OccurredAt); err != nil {
+			return err
+		}
+		return s.recChild(ctx, tx, a, "activity", act.ID, customerID, id == 0, changed)
 	})
 	return act, err
 }
@@ -212,7 +224,10 @@ func (s *Service) DeleteChild(ctx context.Context, a *Actor, o access.Object, id
 		if err := s.childAllowed(ctx, tx, a, customerID, o, access.Delete, string(o)); err != nil {
 			return err
 		}
-		return tx.DeleteChild(ctx, table, a.TenantID, id)
+		if err := tx.DeleteChild(ctx, table, a.TenantID, id); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: string(o) + ".delete", targetType: string(o), targetID: id, details: map[string]any{"customer_id": customerID}})
 	})
 }
 
@@ -224,4 +239,16 @@ func (s *Service) childAllowed(ctx context.Context, tx *store.Tx, a *Actor, cust
 		return err
 	}
 	return hideAs(err, what)
+}
+
+// recChild records a child record's creation or change with its field names.
+func (s *Service) recChild(ctx context.Context, tx *store.Tx, a *Actor, kind string, id, customerID int64, created bool, fields []string) error {
+	action := kind + ".update"
+	if created {
+		action = kind + ".create"
+	}
+	if fields == nil {
+		fields = []string{}
+	}
+	return s.rec(ctx, tx, a, event{action: action, targetType: kind, targetID: id, details: map[string]any{"customer_id": customerID, "fields": fields}})
 }

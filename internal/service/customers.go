@@ -219,7 +219,11 @@ func (s *Service) CreateCustomer(ctx context.Context, a *Actor, in crm.CustomerI
 		}
 		owner := a.UserID
 		c.OwnerID, c.OwnerDeptID, c.DeptPath = &owner, &dept.ID, dept.Path
-		return tx.CreateCustomer(ctx, a.TenantID, &c, s.now())
+		if err := tx.CreateCustomer(ctx, a.TenantID, &c, s.now()); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "customer.create", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID},
+			details: map[string]any{"owner_id": owner}})
 	})
 	return c, err
 }
@@ -236,7 +240,12 @@ func (s *Service) UpdateCustomer(ctx context.Context, a *Actor, id int64, in crm
 		if err != nil || len(changed) == 0 {
 			return err
 		}
-		return tx.UpdateCustomer(ctx, a.TenantID, &c, s.now())
+		if err := tx.UpdateCustomer(ctx, a.TenantID, &c, s.now()); err != nil {
+			return err
+		}
+		// Criteria rules read these fields, so a change can grant or take access.
+		return s.rec(ctx, tx, a, event{action: "customer.update", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID},
+			details: map[string]any{"fields": changed}})
 	})
 	return c, err
 }
@@ -244,10 +253,15 @@ func (s *Service) UpdateCustomer(ctx context.Context, a *Actor, id int64, in crm
 // DeleteCustomer removes a customer and everything under it.
 func (s *Service) DeleteCustomer(ctx context.Context, a *Actor, id int64) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		if _, err := s.visibleCustomer(ctx, tx, a, id, access.Customer, access.Delete); err != nil {
+		c, err := s.visibleCustomer(ctx, tx, a, id, access.Customer, access.Delete)
+		if err != nil {
 			return err
 		}
-		return tx.DeleteCustomer(ctx, a.TenantID, id)
+		if err := tx.DeleteCustomer(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "customer.delete", targetType: "customer", targetID: id, links: store.AuditLinks{Customer: id},
+			details: map[string]any{"owner_id": c.OwnerID}})
 	})
 }
 
@@ -269,6 +283,11 @@ func (s *Service) TransferCustomer(ctx context.Context, a *Actor, id, ownerID in
 			return err
 		}
 		if err := tx.SetCustomerOwner(ctx, a.TenantID, id, &ownerID, &dept, s.now()); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: "customer.transfer", targetType: "customer", targetID: id, links: store.AuditLinks{Customer: id, User: ownerID},
+			details: map[string]any{"before": map[string]any{"owner_id": c.OwnerID, "owner_department_id": c.OwnerDeptID},
+				"after": map[string]any{"owner_id": ownerID, "owner_department_id": dept.ID}}}); err != nil {
 			return err
 		}
 		c, err = tx.Customer(ctx, a.TenantID, id)

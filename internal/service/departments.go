@@ -54,8 +54,10 @@ func (s *Service) CreateDepartment(ctx context.Context, a *Actor, in org.Departm
 		if parent.Depth >= org.MaxDepth {
 			return errs.Field("parent_id", "department_too_deep", "departments may be at most %d levels deep", org.MaxDepth)
 		}
-		d, err = tx.CreateDepartment(ctx, a.TenantID, &parent, name, s.now())
-		return err
+		if d, err = tx.CreateDepartment(ctx, a.TenantID, &parent, name, s.now()); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "department.create", targetType: "department", targetID: d.ID, details: map[string]any{"parent_id": parent.ID}})
 	})
 	return d, err
 }
@@ -84,12 +86,19 @@ func (s *Service) UpdateDepartment(ctx context.Context, a *Actor, id int64, in o
 			if err := tx.RenameDepartment(ctx, a.TenantID, id, name, now); err != nil {
 				return err
 			}
+			if err := s.rec(ctx, tx, a, event{action: "department.rename", targetType: "department", targetID: id, details: map[string]any{"fields": []string{"name"}}}); err != nil {
+				return err
+			}
 		}
 		if in.ParentID != nil && (cur.ParentID == nil || *cur.ParentID != *in.ParentID) {
 			if err := s.moveDepartment(ctx, tx, a, cur, *in.ParentID); err != nil {
 				return err
 			}
 			if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
+				return err
+			}
+			if err := s.rec(ctx, tx, a, event{action: "department.move", targetType: "department", targetID: id,
+				details: map[string]any{"before": map[string]any{"parent_id": cur.ParentID, "path": cur.Path}, "after": map[string]any{"parent_id": *in.ParentID}}}); err != nil {
 				return err
 			}
 		}
@@ -133,7 +142,10 @@ func (s *Service) DeleteDepartment(ctx context.Context, a *Actor, id int64) erro
 		if d.ParentID == nil {
 			return errs.E(errs.Conflict, "cannot_delete_root", "the root department cannot be deleted")
 		}
-		return tx.DeleteDepartment(ctx, a.TenantID, id)
+		if err := tx.DeleteDepartment(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "department.delete", targetType: "department", targetID: id, details: map[string]any{"parent_id": d.ParentID}})
 	})
 }
 

@@ -70,7 +70,10 @@ func (s *Service) AddTeamMember(ctx context.Context, a *Actor, customerID int64,
 		if err := s.checkGrant(ctx, tx, a, customerID, &g, grantInput{in.Level, in.ExpiresAt, in.Reason}, "user_id"); err != nil {
 			return err
 		}
-		return tx.AddTeamMember(ctx, a.TenantID, &g, s.now())
+		if err := tx.AddTeamMember(ctx, a.TenantID, &g, s.now()); err != nil {
+			return err
+		}
+		return s.recGrant(ctx, tx, a, "team.add", g)
 	})
 	return g, err
 }
@@ -82,7 +85,10 @@ func (s *Service) AddShare(ctx context.Context, a *Actor, customerID int64, in S
 		if err := s.checkGrant(ctx, tx, a, customerID, &g, grantInput{in.Level, in.ExpiresAt, in.Reason}, "principal"); err != nil {
 			return err
 		}
-		return tx.AddShare(ctx, a.TenantID, &g, s.now())
+		if err := tx.AddShare(ctx, a.TenantID, &g, s.now()); err != nil {
+			return err
+		}
+		return s.recGrant(ctx, tx, a, "share.add", g)
 	})
 	return g, err
 }
@@ -159,7 +165,10 @@ func (s *Service) RemoveTeamMember(ctx context.Context, a *Actor, customerID, us
 		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Customer, access.Share); err != nil {
 			return err
 		}
-		return tx.RemoveTeamMember(ctx, a.TenantID, customerID, userID)
+		if err := tx.RemoveTeamMember(ctx, a.TenantID, customerID, userID); err != nil {
+			return err
+		}
+		return s.recGrant(ctx, tx, a, "team.remove", store.Grant{CustomerID: customerID, Principal: access.Principal{Type: access.PrincipalUser, ID: userID}})
 	})
 }
 
@@ -169,6 +178,29 @@ func (s *Service) RemoveShare(ctx context.Context, a *Actor, customerID, shareID
 		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Customer, access.Share); err != nil {
 			return err
 		}
-		return tx.RemoveShare(ctx, a.TenantID, customerID, shareID)
+		shares, err := tx.ShareGrants(ctx, a.TenantID, customerID)
+		if err != nil {
+			return err
+		}
+		if err := tx.RemoveShare(ctx, a.TenantID, customerID, shareID); err != nil {
+			return err
+		}
+		for _, g := range shares {
+			if g.ID == shareID {
+				return s.recGrant(ctx, tx, a, "share.remove", g)
+			}
+		}
+		return nil
 	})
+}
+
+// recGrant records a team or share change against the customer and, when
+// it names one user, against that user's permission history.
+func (s *Service) recGrant(ctx context.Context, tx *store.Tx, a *Actor, action string, g store.Grant) error {
+	links := store.AuditLinks{Customer: g.CustomerID}
+	if g.Principal.Type == access.PrincipalUser {
+		links.User = g.Principal.ID
+	}
+	return s.rec(ctx, tx, a, event{action: action, targetType: "customer", targetID: g.CustomerID, links: links,
+		details: map[string]any{"grant_id": g.ID, "principal": g.Principal, "level": g.Level, "expires_at": g.ExpiresAt, "reason": g.Reason}})
 }

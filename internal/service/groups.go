@@ -42,11 +42,13 @@ func (s *Service) SaveGroup(ctx context.Context, a *Actor, id int64, in org.Grou
 		return g, err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var before []int64
 		if id != 0 {
 			var err error
 			if g, err = tx.Group(ctx, a.TenantID, id); err != nil {
 				return err
 			}
+			before = g.Members
 		}
 		if err := in.Apply(&g, id == 0); err != nil {
 			return err
@@ -62,6 +64,14 @@ func (s *Service) SaveGroup(ctx context.Context, a *Actor, id int64, in org.Grou
 		if g.Members == nil {
 			g.Members = []int64{}
 		}
+		action := "group.update"
+		if id == 0 {
+			action = "group.create"
+		}
+		if err := s.rec(ctx, tx, a, event{action: action, targetType: "group", targetID: g.ID,
+			details: map[string]any{"members": map[string]any{"before": before, "after": g.Members}}}); err != nil {
+			return err
+		}
 		return tx.BumpPolicy(ctx, a.TenantID)
 	})
 	return g, err
@@ -73,7 +83,14 @@ func (s *Service) DeleteGroup(ctx context.Context, a *Actor, id int64) error {
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		g, err := tx.Group(ctx, a.TenantID, id)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteGroup(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: "group.delete", targetType: "group", targetID: id, details: map[string]any{"members": g.Members}}); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)

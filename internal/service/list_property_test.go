@@ -13,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"steward/internal/access"
+	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/crm"
 	"steward/internal/org"
@@ -27,6 +28,7 @@ func newService(db *store.DB, now *time.Time) *service.Service {
 	svc := service.New(db, slog.New(slog.DiscardHandler))
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	svc.Now = func() time.Time { return *now }
+	svc.Signer = audit.GenerateSigner()
 	return svc
 }
 

@@ -80,7 +80,18 @@ func (s *Service) SavePool(ctx context.Context, a *Actor, id int64, in PoolInput
 				return errs.Field("departments["+strconv.Itoa(i)+"]", "invalid_reference", "departments names no department")
 			}
 		}
+		var before *store.StoredPool
+		if id != 0 {
+			b, err := findPool(ctx, tx, a.TenantID, id)
+			if err != nil {
+				return err
+			}
+			before = &b
+		}
 		if err := tx.SavePool(ctx, a.TenantID, &p, s.now()); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, ruleEvent("pool", id, p.ID, before, p)); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -95,6 +106,9 @@ func (s *Service) DeletePool(ctx context.Context, a *Actor, id int64) error {
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.DeletePool(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: "pool.delete", targetType: "pool", targetID: id}); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -144,6 +158,10 @@ func (s *Service) Claim(ctx context.Context, a *Actor, poolID int64, in ClaimReq
 			return err
 		}
 		if err := tx.PoolEvent(ctx, a.TenantID, poolID, c.ID, &a.UserID, "claim", reason, now); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: "customer.claim", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID, User: a.UserID},
+			details: map[string]any{"pool_id": poolID, "reason": reason}}); err != nil {
 			return err
 		}
 		c, err = tx.Customer(ctx, a.TenantID, c.ID)
@@ -207,6 +225,10 @@ func (s *Service) Return(ctx context.Context, a *Actor, customerID int64, in Ret
 		if err := tx.PoolEvent(ctx, a.TenantID, *poolID, c.ID, &owner, "return", reason, now); err != nil {
 			return err
 		}
+		if err := s.rec(ctx, tx, a, event{action: "customer.return", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID, User: owner},
+			details: map[string]any{"pool_id": *poolID, "owner_id": owner, "reason": reason}}); err != nil {
+			return err
+		}
 		c, err = tx.Customer(ctx, a.TenantID, c.ID)
 		return err
 	})
@@ -251,6 +273,10 @@ func (s *Service) ReturnIdleCustomers(ctx context.Context) (int, error) {
 					}
 					reason := "no follow-up for " + strconv.Itoa(p.AutoReturnDays) + " days"
 					if err := tx.PoolEvent(ctx, t, p.ID, id, c.OwnerID, "auto_return", reason, now); err != nil {
+						return err
+					}
+					if err := s.record(ctx, tx, nil, t, event{action: "customer.auto_return", targetType: "customer", targetID: id,
+						links: store.AuditLinks{Customer: id, User: deref(c.OwnerID)}, details: map[string]any{"pool_id": p.ID, "owner_id": c.OwnerID, "reason": reason}}); err != nil {
 						return err
 					}
 					moved++

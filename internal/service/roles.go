@@ -54,11 +54,14 @@ func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInp
 		return r, err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var before *access.Role
 		if key != "" {
 			var err error
 			if r, err = tx.Role(ctx, a.TenantID, key); err != nil {
 				return err
 			}
+			b := r
+			before = &b
 			if in.Key != nil && *in.Key != key {
 				return errs.Field("key", "field_read_only", "a role's key cannot change")
 			}
@@ -77,6 +80,14 @@ func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInp
 			}
 		}
 		if err := tx.SaveRole(ctx, a.TenantID, &r, s.now()); err != nil {
+			return err
+		}
+		action := "role.update"
+		if before == nil {
+			action = "role.create"
+		}
+		if err := s.rec(ctx, tx, a, event{action: action, targetType: "role", targetID: r.ID,
+			details: map[string]any{"key": r.Key, "before": roleState(before), "after": roleState(&r)}}); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -124,6 +135,17 @@ func (s *Service) DeleteRole(ctx context.Context, a *Actor, key string) error {
 		if err != nil {
 			return err
 		}
-		return tx.DeleteRole(ctx, a.TenantID, r)
+		if err := tx.DeleteRole(ctx, a.TenantID, r); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "role.delete", targetType: "role", targetID: r.ID, details: map[string]any{"key": r.Key, "before": roleState(&r)}})
 	})
+}
+
+// roleState is a role's grants as the audit trail keeps them.
+func roleState(r *access.Role) any {
+	if r == nil {
+		return nil
+	}
+	return map[string]any{"name": r.Name, "permissions": r.Permissions, "functions": r.Functions}
 }

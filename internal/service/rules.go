@@ -64,7 +64,14 @@ func (s *Service) SaveSharingRule(ctx context.Context, a *Actor, id int64, in Sh
 		if err := s.checkPrincipal(ctx, tx, a, in.Principal, "principal"); err != nil {
 			return err
 		}
+		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SharingRules, func(x store.StoredSharingRule) int64 { return x.ID })
+		if err != nil {
+			return err
+		}
 		if err := tx.SaveSharingRule(ctx, a.TenantID, &r, s.now()); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, ruleEvent("sharing_rule", id, r.ID, before, r.SharingRule)); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -78,7 +85,14 @@ func (s *Service) DeleteSharingRule(ctx context.Context, a *Actor, id int64) err
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SharingRules, func(x store.StoredSharingRule) int64 { return x.ID })
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteSharingRule(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: "sharing_rule.delete", targetType: "sharing_rule", targetID: id, details: map[string]any{"before": before}}); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -123,7 +137,14 @@ func (s *Service) SaveRestriction(ctx context.Context, a *Actor, id int64, in Re
 				return err
 			}
 		}
+		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).RestrictionRules, func(x store.StoredRestriction) int64 { return x.ID })
+		if err != nil {
+			return err
+		}
 		if err := tx.SaveRestriction(ctx, a.TenantID, &r, s.now()); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, ruleEvent("restriction_rule", id, r.ID, before, r.RestrictionRule)); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -137,7 +158,14 @@ func (s *Service) DeleteRestriction(ctx context.Context, a *Actor, id int64) err
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).RestrictionRules, func(x store.StoredRestriction) int64 { return x.ID })
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteRestriction(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: "restriction_rule.delete", targetType: "restriction_rule", targetID: id, details: map[string]any{"before": before}}); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -151,4 +179,30 @@ func ruleText(name, reason string) (string, string, error) {
 	}
 	r, err := fieldcheck.Optional("reason", reason, 500)
 	return n, r, err
+}
+
+// findRule returns the stored rule with the id (nil for id 0), for the
+// "before" of an audit entry.
+func findRule[T any](ctx context.Context, tx *store.Tx, tenantID, id int64, list func(*store.Tx, context.Context, int64) ([]T, error), idOf func(T) int64) (*T, error) {
+	if id == 0 {
+		return nil, nil
+	}
+	all, err := list(tx, ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if idOf(all[i]) == id {
+			return &all[i], nil
+		}
+	}
+	return nil, errs.NotVisible("rule")
+}
+
+func ruleEvent(kind string, oldID, newID int64, before, after any) event {
+	action := kind + ".update"
+	if oldID == 0 {
+		action = kind + ".create"
+	}
+	return event{action: action, targetType: kind, targetID: newID, details: map[string]any{"before": before, "after": after}}
 }

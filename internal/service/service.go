@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"steward/internal/access"
+	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/crm"
 	"steward/internal/errs"
@@ -20,6 +21,7 @@ import (
 // Service is the composition of what every use case needs.
 type Service struct {
 	DB         *store.DB
+	Signer     *audit.Signer // signs audit checkpoints; its key lives outside the database
 	Hasher     *authn.Hasher
 	Log        *slog.Logger
 	Now        func() time.Time // the clock; tests set their own

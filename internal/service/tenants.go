@@ -52,6 +52,9 @@ func (s *Service) CreateTenant(ctx context.Context, in NewTenant) (org.Tenant, o
 		if t, err = tx.CreateTenant(ctx, in.Slug, name, now); err != nil {
 			return err
 		}
+		if err := tx.CreateAuditHead(ctx, t.ID); err != nil {
+			return err
+		}
 		root, err := tx.CreateDepartment(ctx, t.ID, nil, name, now)
 		if err != nil {
 			return err
@@ -70,7 +73,19 @@ func (s *Service) CreateTenant(ctx context.Context, in NewTenant) (org.Tenant, o
 			return err
 		}
 		admin.Roles = []string{adminRole.Key}
-		return tx.Assign(ctx, t.ID, &store.Assignment{UserID: admin.ID, RoleID: adminRole.ID, Reason: "first administrator"}, now)
+		if err := tx.Assign(ctx, t.ID, &store.Assignment{UserID: admin.ID, RoleID: adminRole.ID, Reason: "first administrator"}, now); err != nil {
+			return err
+		}
+		for _, ev := range []event{
+			{action: "tenant.create", targetType: "tenant", targetID: t.ID, details: map[string]any{"slug": t.Slug, "root_department": root.ID}},
+			{action: "user.create", targetType: "user", targetID: admin.ID, details: map[string]any{"fields": []string{"email", "name", "department_id"}}, links: store.AuditLinks{User: admin.ID}},
+			{action: "role.grant", targetType: "user", targetID: admin.ID, details: map[string]any{"role": adminRole.Key, "reason": "first administrator"}, links: store.AuditLinks{User: admin.ID}},
+		} {
+			if err := s.record(ctx, tx, nil, t.ID, ev); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return t, admin, err
 }

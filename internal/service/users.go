@@ -73,6 +73,10 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in org.UserInput) (o
 		if err := tx.CreateUser(ctx, a.TenantID, &u, hash, now); err != nil {
 			return err
 		}
+		if err := s.rec(ctx, tx, a, event{action: "user.create", targetType: "user", targetID: u.ID, links: store.AuditLinks{User: u.ID},
+			details: map[string]any{"department_id": u.DepartmentID, "manager_id": u.ManagerID, "roles": deref(in.Roles)}}); err != nil {
+			return err
+		}
 		for i, key := range deref(in.Roles) {
 			if err := s.assign(ctx, tx, a, u.ID, key, nil, "", "roles["+strconv.Itoa(i)+"]"); err != nil {
 				return err
@@ -131,6 +135,10 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in org.Use
 			}
 		}
 		if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: "user.update", targetType: "user", targetID: u.ID, links: store.AuditLinks{User: u.ID},
+			details: userChange(before, u)}); err != nil {
 			return err
 		}
 		return s.loadRoleKeys(ctx, tx, a.TenantID, &u)
@@ -240,6 +248,10 @@ func (s *Service) RevokeRole(ctx context.Context, a *Actor, userID int64, key st
 		if err := tx.Unassign(ctx, a.TenantID, userID, r.ID); err != nil {
 			return err
 		}
+		if err := s.rec(ctx, tx, a, event{action: "role.revoke", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
+			details: map[string]any{"role": r.Key}}); err != nil {
+			return err
+		}
 		return tx.BumpPolicy(ctx, a.TenantID)
 	})
 }
@@ -257,5 +269,48 @@ func (s *Service) assign(ctx context.Context, tx *store.Tx, a *Actor, userID int
 		}
 	}
 	by := a.UserID
-	return tx.Assign(ctx, a.TenantID, &store.Assignment{UserID: userID, RoleID: r.ID, Reason: reason, ExpiresAt: exp, GrantedBy: &by}, s.now())
+	if err := tx.Assign(ctx, a.TenantID, &store.Assignment{UserID: userID, RoleID: r.ID, Reason: reason, ExpiresAt: exp, GrantedBy: &by}, s.now()); err != nil {
+		return err
+	}
+	return s.rec(ctx, tx, a, event{action: "role.grant", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
+		details: map[string]any{"role": r.Key, "expires_at": exp, "reason": reason}})
+}
+
+// userChange describes a user update for the audit trail: the names of the
+// fields that changed, and before and after for those that change access
+// (department, manager, status). Names, e-mails and phones are personal
+// data: only the fact that they changed is recorded.
+func userChange(before, after org.User) map[string]any {
+	var fields []string
+	access := map[string][2]any{}
+	if before.Email != after.Email {
+		fields = append(fields, "email")
+	}
+	if before.Name != after.Name {
+		fields = append(fields, "name")
+	}
+	if before.Phone != after.Phone {
+		fields = append(fields, "phone")
+	}
+	if before.DepartmentID != after.DepartmentID {
+		fields = append(fields, "department_id")
+		access["department_id"] = [2]any{before.DepartmentID, after.DepartmentID}
+	}
+	if deref(before.ManagerID) != deref(after.ManagerID) {
+		fields = append(fields, "manager_id")
+		access["manager_id"] = [2]any{before.ManagerID, after.ManagerID}
+	}
+	if before.Status != after.Status {
+		fields = append(fields, "status")
+		access["status"] = [2]any{before.Status, after.Status}
+	}
+	out := map[string]any{"fields": fields}
+	if len(access) > 0 {
+		b, a := map[string]any{}, map[string]any{}
+		for k, v := range access {
+			b[k], a[k] = v[0], v[1]
+		}
+		out["before"], out["after"] = b, a
+	}
+	return out
 }
