@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"time"
 
 	"steward/internal/audit"
 	"steward/internal/errs"
@@ -16,11 +17,29 @@ import (
 // auditCmd runs `steward audit verify|keygen|public-key`.
 func auditCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return errs.E(errs.Invalid, "invalid_argument", "usage: steward audit verify|keygen|public-key [flags]")
+		return errs.E(errs.Invalid, "invalid_argument", "usage: steward audit verify|prune|keygen|public-key [flags]")
 	}
 	switch args[0] {
 	case "verify":
 		return auditVerify(ctx, env, args[1:])
+	case "prune":
+		fs := flag.NewFlagSet("audit prune", flag.ContinueOnError)
+		dsn := fs.String("db", defaultDB, "database: sqlite:PATH or postgres://...")
+		days := fs.Int("retain-days", 1095, "keep entries this many days (at least 183)")
+		if err := parse(fs, env, args[1:]); err != nil {
+			return err
+		}
+		db, err := store.Open(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		n, err := service.New(db, logger(env.Stderr, "warn")).PruneAudit(ctx, time.Duration(*days)*24*time.Hour)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Removed %d audit entries older than %d days, up to signed checkpoints.\n", n, *days)
+		return nil
 	case "keygen":
 		fs := flag.NewFlagSet("audit keygen", flag.ContinueOnError)
 		out := fs.String("out", defaultAuditKey, "where to write the new private key (refuses to overwrite)")

@@ -38,7 +38,7 @@ func commands() []command {
 		{"serve", "run the server (API under /api/v1)", serve},
 		{"init", "create a tenant and its first administrator", initTenant},
 		{"migrate", "apply database migrations", migrate},
-		{"audit", "verify the audit trail (verify), make a signing key (keygen), print its public key (public-key)", auditCmd},
+		{"audit", "verify the audit trail (verify), prune old segments (prune), make a signing key (keygen), print its public key (public-key)", auditCmd},
 		{"seed", "generate a large tenant for benchmarks", seed},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "steward", Version)

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"steward/internal/access"
 	"steward/internal/audit"
@@ -239,4 +240,60 @@ func (s *Service) AccessHistory(ctx context.Context, a *Actor, customerID int64,
 		return err
 	})
 	return out, err
+}
+
+// MinAuditRetention is the shortest retention allowed: the PRC
+// Cybersecurity Law asks for at least six months of logs.
+const MinAuditRetention = 183 * 24 * time.Hour
+
+// DefaultAuditRetention is three years.
+const DefaultAuditRetention = 3 * 365 * 24 * time.Hour
+
+// PruneAudit removes, in every tenant, the oldest whole segments of the
+// trail: everything up to the newest signed checkpoint older than the
+// retention period. The retained trail stays verifiable from that
+// checkpoint. It returns how many entries it removed.
+func (s *Service) PruneAudit(ctx context.Context, retention time.Duration) (int64, error) {
+	if retention < MinAuditRetention {
+		return 0, errs.Field("retention", "retention_too_short", "audit entries must be kept at least 183 days")
+	}
+	var tenants []int64
+	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		tenants, err = tx.TenantIDs(ctx)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	cutoff := s.now().Add(-retention)
+	var removed int64
+	for _, t := range tenants {
+		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			cps, err := tx.Checkpoints(ctx, t)
+			if err != nil {
+				return err
+			}
+			var last *audit.Checkpoint
+			for i := range cps {
+				if cps[i].At.Before(cutoff) {
+					last = &cps[i]
+				}
+			}
+			prev, err := tx.AuditRetention(ctx, t)
+			if err != nil || last == nil || (prev != nil && prev.Seq >= last.Seq) {
+				return err
+			}
+			n, err := tx.PruneAudit(ctx, *last, s.now())
+			if err != nil {
+				return err
+			}
+			removed += n
+			return s.record(ctx, tx, nil, t, event{action: "audit.prune", targetType: "audit",
+				details: map[string]any{"through_seq": last.Seq, "removed": n, "retention_days": int(retention.Hours() / 24)}})
+		})
+		if err != nil {
+			return removed, err
+		}
+	}
+	return removed, nil
 }
