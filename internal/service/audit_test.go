@@ -26,7 +26,7 @@ type auditFixture struct {
 	n      int64 // entries written
 }
 
-func newAuditFixture(t *testing.T, e store.Engine, changes int) auditFixture {
+func newAuditFixture(t testing.TB, e store.Engine, changes int) auditFixture {
 	t.Helper()
 	ctx := context.Background()
 	dsn := storetest.DSN(t, e)
@@ -68,7 +68,7 @@ func newAuditFixture(t *testing.T, e store.Engine, changes int) auditFixture {
 	return f
 }
 
-func (f auditFixture) verify(t *testing.T) audit.Report {
+func (f auditFixture) verify(t testing.TB) audit.Report {
 	t.Helper()
 	rep, err := f.svc.VerifyAudit(context.Background(), f.tenant, f.svc.Signer.Public())
 	if err != nil {

@@ -1,0 +1,103 @@
+package service_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"steward/internal/crm"
+	"steward/internal/service"
+	"steward/internal/store"
+)
+
+// benchEngine is the engine benchmarks run on: SQLite, or PostgreSQL when
+// STEWARD_BENCH_ENGINE=postgres (and STEWARD_TEST_POSTGRES is set).
+func benchEngine() store.Engine {
+	if os.Getenv("STEWARD_BENCH_ENGINE") == "postgres" {
+		return store.Postgres
+	}
+	return store.SQLite
+}
+
+// BenchmarkCustomerUpdate is a customer update through the service, audit
+// entry included: the request-path cost the audit share is measured against.
+func BenchmarkCustomerUpdate(b *testing.B) {
+	f := newAuditFixture(b, benchEngine(), 1)
+	ctx := context.Background()
+	a, err := f.svc.ActorFor(ctx, f.tenant, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := "Name " + strconv.Itoa(i)
+		if _, err := f.svc.UpdateCustomer(ctx, a, 1, crm.CustomerInput{Name: &name}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAuditAppend appends entries in transactions of 1,000, the way a
+// batch job writes them, and reports entries per second.
+func BenchmarkAuditAppend(b *testing.B) {
+	f := newAuditFixture(b, benchEngine(), 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for done := 0; done < b.N; {
+		n := min(1000, b.N-done)
+		err := f.svc.DB.Write(ctx, func(tx *store.Tx) error {
+			for i := 0; i < n; i++ {
+				if err := service.AppendForBench(ctx, f.svc, tx, f.tenant, done+i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done += n
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
+}
+
+// BenchmarkAuditVerify verifies a trail of STEWARD_BENCH_AUDIT_N entries
+// (default 100,000) and reports entries per second.
+func BenchmarkAuditVerify(b *testing.B) {
+	total := 100000
+	if v, err := strconv.Atoi(os.Getenv("STEWARD_BENCH_AUDIT_N")); err == nil {
+		total = v
+	}
+	f := newAuditFixture(b, benchEngine(), 0)
+	ctx := context.Background()
+	for done := 0; done < total; done += 5000 {
+		err := f.svc.DB.Write(ctx, func(tx *store.Tx) error {
+			for i := 0; i < 5000; i++ {
+				if err := service.AppendForBench(ctx, f.svc, tx, f.tenant, done+i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		rep, err := f.svc.VerifyAudit(ctx, f.tenant, f.svc.Signer.Public())
+		if err != nil || !rep.OK || rep.Entries < int64(total) {
+			b.Fatalf("verify: %+v %v", rep, err)
+		}
+	}
+	b.ReportMetric(float64(b.N*total)/time.Since(start).Seconds(), "entries/s")
+	b.ReportMetric(float64(total), "entries")
+}
+
