@@ -9,7 +9,7 @@ import (
 )
 
 // allowed lists, per package, the Steward packages it may import. Imports
-// point inward: edges (httpapi, server, cli) → service → store, access,
+// point inward: edges (httpapi, console, server, cli) → service → store, access,
 // authn → org, crm, errs. The domain and the engine know nothing of SQL or
 // HTTP. A package missing here fails the test until its place is decided.
 var allowed = map[string][]string{
@@ -25,9 +25,11 @@ var allowed = map[string][]string{
 	"store/storetest": {"store"},
 	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store"},
 	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store"},
-	"server":          {"httpapi", "service"},
+	"console":         {"errs", "org", "crm", "access", "service", "store"},
+	"server":          {"httpapi", "console", "service"},
 	"demo":            {"errs", "org", "crm", "access", "service", "store"},
-	"cli":             {"errs", "audit", "store", "service", "server", "demo"},
+	"bench":           {"errs", "org", "crm", "access", "service", "store"},
+	"cli":             {"errs", "audit", "store", "service", "server", "demo", "bench"},
 }
 
 // forbiddenStd are standard packages the pure centre must not import.

@@ -1,6 +1,14 @@
 // Package authn holds the rules of signing in: password hashing and policy,
-// session tokens. It keeps no state of its own beyond a bound on how many
-// password hashes run at once, so that a login flood cannot exhaust memory.
+// TOTP second factors, recovery codes, lockout and rate limits, session
+// lifetimes, network and login-hour rules, and which standard clauses each
+// setting satisfies. The rules are pure: no database, no HTTP, no clock
+// (every function that needs the time takes it). It keeps no state of its
+// own beyond a bound on how many password hashes run at once, so that a
+// login flood cannot exhaust memory, and the embedded blocklist.
+//
+// Defaults follow NIST SP 800-63B rev. 4 and OWASP ASVS 5.0; the
+// dengbao-l3 profile switches to GB/T 22239-2019 level 3 practice. See
+// shared/design/security-defaults.md for where the two conflict.
 package authn
 
 import (
@@ -9,7 +17,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 	"golang.org/x/text/unicode/norm"
@@ -85,31 +92,6 @@ var dummyHash = func() string {
 // Normalize puts a password in Unicode NFKC form, as NIST SP 800-63B asks,
 // so that the same password typed on different keyboards matches.
 func Normalize(p string) string { return norm.NFKC.String(p) }
-
-// Policy is the minimal password policy of the foundation; the account
-// security work extends it (blocklist, context words, profiles).
-type Policy struct {
-	MinLength int
-	MaxLength int
-}
-
-// DefaultPolicy follows NIST SP 800-63B rev. 4 for password-only accounts.
-var DefaultPolicy = Policy{MinLength: 15, MaxLength: 128}
-
-// Check validates a new password against the policy, never truncating it.
-func (p Policy) Check(field, password string) error {
-	n := utf8.RuneCountInString(Normalize(password))
-	if !utf8.ValidString(password) {
-		return errs.Field(field, "invalid_encoding", "%s is not valid UTF-8", field)
-	}
-	if n < p.MinLength {
-		return errs.Field(field, "password_too_short", "%s must have at least %d characters", field, p.MinLength)
-	}
-	if n > p.MaxLength {
-		return errs.Field(field, "password_too_long", "%s may have at most %d characters", field, p.MaxLength)
-	}
-	return nil
-}
 
 // NewToken returns a random opaque token (256 bits) and the hash to store.
 func NewToken() (token, hash string, err error) {

@@ -191,13 +191,15 @@ func TestPools(t *testing.T) {
 		}
 		// B (East) sees the pool with contact details masked; W (West) does not.
 		var got struct {
-			Phone   string  `json:"phone"`
-			OwnerID *int64  `json:"owner_id"`
+			Phone   string `json:"phone"`
+			OwnerID *int64 `json:"owner_id"`
 			Items   []struct{ Phone, Email string }
 		}
 		o.a.must("PATCH", p("/customers/%d", c1), map[string]any{"phone": "13812345678"}, 403, nil) // a pool viewer now, not the owner
 		o.b.must("GET", p("/customers/%d", c1), nil, 200, &got)
-		var contacts struct{ Items []struct{ Phone, Email string } }
+		var contacts struct {
+			Items []struct{ Phone, Email string }
+		}
 		o.b.must("GET", p("/customers/%d/contacts", c1), nil, 200, &contacts)
 		if len(contacts.Items) != 1 || contacts.Items[0].Phone != "139****5678" || contacts.Items[0].Email != "a***@lead.example" {
 			t.Errorf("pool viewer sees contacts %+v, want masked", contacts.Items)

@@ -1,6 +1,7 @@
 // Package server puts Steward on the network: the http.Server with its
-// timeouts, and the middleware every response passes through (request ids,
-// security headers, panic recovery, access log without personal data).
+// timeouts, the API and the web console side by side, and the middleware
+// every response passes through (request ids, security headers, panic
+// recovery, access log without personal data).
 package server
 
 import (
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"steward/internal/console"
 	"steward/internal/httpapi"
 	"steward/internal/service"
 )
@@ -23,10 +25,9 @@ func Handler(svc *service.Service, log *slog.Logger) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("Steward is running. The API is under /api/v1 (see /api/v1/openapi.json).\n"))
-	})
+	// The console answers every other path; it sets its own
+	// Content-Security-Policy over the strict one secureHeaders gives the API.
+	mux.Handle("/", console.New(svc, log).Handler())
 	return httpapi.WithRequestID(recoverPanics(log, secureHeaders(accessLog(log, mux))))
 }
 

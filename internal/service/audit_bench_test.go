@@ -100,4 +100,3 @@ func BenchmarkAuditVerify(b *testing.B) {
 	b.ReportMetric(float64(b.N*total)/time.Since(start).Seconds(), "entries/s")
 	b.ReportMetric(float64(total), "entries")
 }
-

@@ -1,0 +1,195 @@
+// Package console is Steward's server-rendered web console, in English and
+// Chinese. It is an edge like the JSON API: every page reads and writes
+// through the service layer, which decides what the signed-in user may see
+// and do, so the console holds no access rule of its own. It only uses what
+// the service decided to choose which controls to show.
+//
+// Pages are html/template files embedded in the binary, with one stylesheet
+// and one small script served from the same origin under a strict
+// Content-Security-Policy. Every page reads without JavaScript; the script
+// only marks pending changes in the matrix editor.
+package console
+
+import (
+	"embed"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"steward/internal/errs"
+	"steward/internal/service"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// csp is the console's Content-Security-Policy: only same-origin scripts,
+// styles and images, no inline code, no framing, forms post only here.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// maxForm is the largest form body accepted, as for the API.
+const maxForm = 1 << 20
+
+// Console serves the web console.
+type Console struct {
+	svc    *service.Service
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	static map[string]staticFile
+	urls   map[string]string // asset name → versioned URL
+}
+
+// New returns the console over a service. It panics if the embedded
+// templates do not parse, which a test catches before any release.
+func New(svc *service.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, log: log, static: loadStatic()}
+	c.urls = c.staticURLs()
+	c.pages = parsePages()
+	return c
+}
+
+// Handler returns the console; it is mounted at / and answers every path
+// the API and the health check do not.
+func (c *Console) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /static/{name}", c.serveStatic)
+	mux.Handle("GET /signin", c.public(c.signInPage))
+	mux.Handle("POST /signin", c.public(c.signIn))
+	mux.Handle("GET /lang/{lang}", c.public(c.setLang))
+	mux.Handle("POST /signout", c.private(c.signOut))
+	mux.Handle("GET /{$}", c.private(func(w http.ResponseWriter, r *http.Request, v *view) error {
+		http.Redirect(w, r, "/customers", http.StatusSeeOther)
+		return nil
+	}))
+	mux.Handle("GET /customers", c.private(c.customerList))
+	mux.Handle("GET /customers/new", c.private(c.newCustomer))
+	mux.Handle("POST /customers", c.private(c.createCustomer))
+	mux.Handle("GET /customers/{id}", c.private(c.customerDetail))
+	mux.Handle("GET /customers/{id}/edit", c.private(c.editCustomer))
+	mux.Handle("POST /customers/{id}", c.private(c.updateCustomer))
+	mux.Handle("POST /customers/{id}/activities", c.private(c.addActivity))
+	mux.Handle("GET /customers/{id}/access", c.private(c.explain))
+	mux.Handle("GET /matrix", c.private(c.matrix))
+	mux.Handle("POST /matrix/preview", c.private(c.matrixPreview))
+	mux.Handle("POST /matrix/apply", c.private(c.matrixApply))
+	mux.Handle("/", c.public(func(w http.ResponseWriter, r *http.Request, v *view) error {
+		return errs.NotVisible("page")
+	}))
+	return withHeaders(mux)
+}
+
+// withHeaders gives console responses their own Content-Security-Policy.
+// The server's middleware has already set the API's, which allows nothing
+// at all; the console needs its own stylesheet and script.
+func withHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handler is one page: it renders or redirects, or returns an error that
+// fail turns into an error page.
+type handler func(w http.ResponseWriter, r *http.Request, v *view) error
+
+// public serves a page that needs no session (sign-in, language switch).
+func (c *Console) public(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := c.newView(w, r)
+		r = r.WithContext(service.WithRequest(r.Context(), requestInfo(w, r)))
+		if err := h(w, r, v); err != nil {
+			c.fail(w, r, v, err)
+		}
+	})
+}
+
+// private serves a page that needs a session. It authenticates every
+// request afresh, so a change to roles or the org counts at once; on a POST
+// it checks the form's CSRF token before anything else runs.
+func (c *Console) private(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := c.newView(w, r)
+		r = r.WithContext(service.WithRequest(r.Context(), requestInfo(w, r)))
+		token := sessionToken(r)
+		act, err := c.svc.Authenticate(r.Context(), token)
+		if err != nil {
+			c.toSignIn(w, r, token != "")
+			return
+		}
+		v.act, v.CSRF = act, csrfToken(token)
+		if r.Method == http.MethodPost {
+			if err := checkForm(w, r, v.CSRF); err != nil {
+				c.fail(w, r, v, err)
+				return
+			}
+		}
+		me, err := c.svc.WhoAmI(r.Context(), act)
+		if err != nil {
+			c.fail(w, r, v, err)
+			return
+		}
+		v.Me = &me
+		if err := h(w, r, v); err != nil {
+			c.fail(w, r, v, err)
+		}
+	})
+}
+
+func requestInfo(w http.ResponseWriter, r *http.Request) service.RequestInfo {
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return service.RequestInfo{SourceIP: host, RequestID: w.Header().Get("X-Request-Id")}
+}
+
+// statusOf maps error kinds to statuses, as the API does.
+var statusOf = map[errs.Kind]int{
+	errs.Internal:     http.StatusInternalServerError,
+	errs.Invalid:      http.StatusBadRequest,
+	errs.Unauthorized: http.StatusUnauthorized,
+	errs.Forbidden:    http.StatusForbidden,
+	errs.NotFound:     http.StatusNotFound,
+	errs.Conflict:     http.StatusConflict,
+	errs.TooLarge:     http.StatusRequestEntityTooLarge,
+}
+
+// errorPage is what the error template shows.
+type errorPage struct {
+	Status    int
+	Title     string
+	Message   string
+	RequestID string
+}
+
+// fail renders an error page. A refused action is recorded in the audit
+// trail, as the API records it; an internal error is logged with its cause
+// and shown only as a request id.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *view, err error) {
+	e := errs.As(err)
+	status := statusOf[e.Kind]
+	p := errorPage{Status: status, Title: v.T("error.title"), Message: v.lang.errText(e)}
+	switch e.Kind {
+	case errs.Unauthorized:
+		c.toSignIn(w, r, true)
+		return
+	case errs.NotFound:
+		p.Title, p.Message = v.T("error.notfound"), v.T("error.notfound.text")
+	case errs.Forbidden:
+		p.Title = v.T("error.forbidden")
+		if e.Code == "csrf" {
+			p.Message = v.T("error.csrf")
+		}
+		if v.act != nil {
+			c.svc.RecordDenied(r.Context(), v.act, "console "+r.Method+" "+r.URL.Path, err)
+		}
+	case errs.Internal:
+		p.RequestID = w.Header().Get("X-Request-Id")
+		p.Message = v.T("error.internal")
+		c.log.Error("console request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", e.Cause)
+	}
+	v.Title = p.Title
+	c.render(w, v, status, "error", p)
+}

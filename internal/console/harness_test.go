@@ -1,0 +1,177 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/alexedwards/argon2id"
+
+	"steward/internal/authn"
+	"steward/internal/crm"
+	"steward/internal/demo"
+	"steward/internal/server"
+	"steward/internal/service"
+	"steward/internal/store"
+	"steward/internal/store/storetest"
+)
+
+// site is a real Steward server on a loopback port, over a fresh SQLite
+// database seeded with the demo company. The console adds no SQL of its
+// own, so one engine is enough here; the service and API suites run both.
+type site struct {
+	URL string
+	svc *service.Service
+	db  *store.DB
+}
+
+func newSite(t testing.TB) *site {
+	t.Helper()
+	db := storetest.Open(t, store.SQLite)
+	log := slog.New(slog.DiscardHandler)
+	svc := service.New(db, log)
+	// A cheap hash keeps seeding fast; the cost parameters are not under test.
+	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	if _, err := demo.Seed(context.Background(), svc); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	srv := httptest.NewServer(server.Handler(svc, log))
+	t.Cleanup(srv.Close)
+	return &site{URL: srv.URL, svc: svc, db: db}
+}
+
+// actor signs a demo user in through the service, for setting up and
+// checking data behind the browser's back.
+func (s *site) actor(t testing.TB, email string) *service.Actor {
+	t.Helper()
+	ctx := context.Background()
+	res, err := s.svc.Login(ctx, demo.Tenant, email, demo.Password)
+	if err != nil {
+		t.Fatalf("login %s: %v", email, err)
+	}
+	a, err := s.svc.Authenticate(ctx, res.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// customers lists every customer the user may see.
+func (s *site) customers(t testing.TB, a *service.Actor) []crm.Customer {
+	t.Helper()
+	q, err := service.CustomerList(url.Values{"limit": {"200"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []crm.Customer
+	for {
+		page, err := s.svc.Customers(context.Background(), a, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == nil {
+			return out
+		}
+		if q, err = service.CustomerList(url.Values{"limit": {"200"}, "cursor": {*page.NextCursor}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// client is a browser stand-in for the tests that need no rendering: it
+// keeps cookies by name (Go's cookie jar drops Secure cookies on http) and
+// never follows redirects, so each response can be checked.
+type client struct {
+	t       testing.TB
+	base    string
+	cookies map[string]*http.Cookie
+	header  http.Header
+}
+
+func newClient(t testing.TB, base string) *client {
+	return &client{t: t, base: base, cookies: map[string]*http.Cookie{}, header: http.Header{}}
+}
+
+func (c *client) do(method, path string, form url.Values) (*http.Response, string) {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for _, ck := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.MaxAge < 0 {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck
+		}
+	}
+	return resp, string(b)
+}
+
+func (c *client) get(path string) (*http.Response, string) { return c.do(http.MethodGet, path, nil) }
+
+func (c *client) post(path string, form url.Values) (*http.Response, string) {
+	return c.do(http.MethodPost, path, form)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf reads the CSRF token from a rendered form.
+func csrf(t testing.TB, body string) string {
+	t.Helper()
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token in the page:\n%s", body)
+	}
+	return m[1]
+}
+
+// signIn signs the client in through the sign-in form.
+func (c *client) signIn(email string) {
+	c.t.Helper()
+	_, body := c.get("/signin")
+	resp, _ := c.post("/signin", url.Values{"csrf": {csrf(c.t, body)}, "tenant": {demo.Tenant}, "email": {email}, "password": {demo.Password}})
+	if resp.StatusCode != http.StatusSeeOther || c.cookies["__Host-steward"] == nil {
+		c.t.Fatalf("sign-in as %s: status %d, want 303 with a session cookie", email, resp.StatusCode)
+	}
+}
+
+// customerByID reads one customer as the user sees it.
+func (s *site) customerByID(t testing.TB, a *service.Actor, id int64) crm.Customer {
+	t.Helper()
+	c, err := s.svc.Customer(context.Background(), a, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,0 +1,349 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/language"
+
+	"steward/internal/errs"
+)
+
+// lang is a language the console is written in.
+type lang int
+
+const (
+	english lang = iota
+	chinese
+)
+
+// tag is the BCP 47 tag of the language, for <html lang> and the cookie.
+func (l lang) tag() string {
+	if l == chinese {
+		return "zh-CN"
+	}
+	return "en"
+}
+
+func parseLang(s string) (lang, bool) {
+	switch s {
+	case "en":
+		return english, true
+	case "zh-CN":
+		return chinese, true
+	}
+	return english, false
+}
+
+var matcher = language.NewMatcher([]language.Tag{language.English, language.SimplifiedChinese})
+
+// langOf is the language of a request: the cookie set by the language
+// switch, else the browser's Accept-Language, else English.
+func langOf(r *http.Request) lang {
+	if c, err := r.Cookie(langCookie); err == nil {
+		if l, ok := parseLang(c.Value); ok {
+			return l
+		}
+	}
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return english
+	}
+	if _, i, conf := matcher.Match(tags...); i == 1 && conf != language.No {
+		return chinese
+	}
+	return english
+}
+
+// text returns the message for key in the language. A key missing from the
+// catalogue shows as [[key]], which the tests look for in every page.
+func (l lang) text(key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return "[[" + key + "]]"
+	}
+	return m[l]
+}
+
+func (l lang) textf(key string, args ...any) string {
+	return fmt.Sprintf(l.text(key), args...)
+}
+
+// errText is the message of an error in the language. The service writes
+// its messages in English; the codes whose meaning is plain from the code
+// and field are translated here, the rest are shown as the service wrote them.
+func (l lang) errText(e *errs.Error) string {
+	if l == english {
+		return e.Message
+	}
+	if m, ok := messages["err."+e.Code]; ok {
+		return m[l]
+	}
+	return e.Message
+}
+
+// factText translates the engine's explanation of a grant path. The engine
+// writes a small fixed set of English sentences; anything else (a rule's
+// name, say) is shown as written.
+func (l lang) factText(fact string) string {
+	if m, ok := messages["fact."+fact]; ok {
+		return m[l]
+	}
+	if l == chinese {
+		if name, ok := strings.CutPrefix(fact, "the record matches sharing rule "); ok {
+			return "记录符合共享规则 " + name
+		}
+		if name, ok := strings.CutPrefix(fact, "the record matches restriction rule "); ok {
+			return "记录符合限制规则 " + name
+		}
+		if who, ok := strings.CutPrefix(fact, "shared with your "); ok {
+			return "已共享给您的" + l.text("principal."+who)
+		}
+	}
+	return fact
+}
+
+// messages is the console's catalogue: key → {English, Chinese}.
+var messages = map[string][2]string{
+	"app.name":           {"Steward", "Steward"},
+	"skip":               {"Skip to content", "跳到正文"},
+	"nav.label":          {"Main", "主导航"},
+	"nav.customers":      {"Customers", "客户"},
+	"nav.matrix":         {"Permission matrix", "权限矩阵"},
+	"nav.signout":        {"Sign out", "退出"},
+	"nav.language":       {"Language", "语言"},
+	"nav.signedin":       {"Signed in as", "当前用户"},
+	"signin.title":       {"Sign in", "登录"},
+	"signin.intro":       {"Sign in to your organisation's Steward.", "登录您所在组织的 Steward。"},
+	"signin.tenant":      {"Organisation", "组织"},
+	"signin.tenant.hint": {"The short name of your organisation, e.g. demo", "组织的简称，例如 demo"},
+	"signin.email":       {"E-mail", "电子邮件"},
+	"signin.password":    {"Password", "密码"},
+	"signin.submit":      {"Sign in", "登录"},
+	"signin.failed":      {"The organisation, e-mail or password is wrong.", "组织、电子邮件或密码不正确。"},
+	"signin.expired":     {"Your session has ended. Please sign in again.", "会话已结束，请重新登录。"},
+	"signin.signedout":   {"You have signed out.", "您已退出。"},
+
+	"customers.title":        {"Customers", "客户"},
+	"customers.count":        {"customers you may see", "位您可查看的客户"},
+	"customers.search":       {"Search", "搜索"},
+	"customers.q":            {"Name, phone or e-mail", "名称、电话或电子邮件"},
+	"customers.filters":      {"Filters", "筛选"},
+	"customers.any":          {"Any", "全部"},
+	"customers.apply":        {"Apply", "应用"},
+	"customers.clear":        {"Clear", "清除"},
+	"customers.sort":         {"Sort by", "排序"},
+	"customers.next":         {"Next page", "下一页"},
+	"customers.first":        {"First page", "第一页"},
+	"customers.new":          {"New customer", "新建客户"},
+	"customers.empty":        {"No customers match.", "没有符合条件的客户。"},
+	"customers.caption":      {"Customers, one per row", "客户列表，每行一位"},
+	"sort.-last_activity_at": {"Latest follow-up first", "最近跟进优先"},
+	"sort.last_activity_at":  {"Oldest follow-up first", "最早跟进优先"},
+	"sort.name":              {"Name A–Z", "名称 A–Z"},
+	"sort.-name":             {"Name Z–A", "名称 Z–A"},
+	"sort.-created_at":       {"Newest first", "最新创建优先"},
+	"sort.created_at":        {"Oldest first", "最早创建优先"},
+	"sort.-updated_at":       {"Recently changed first", "最近修改优先"},
+
+	"field.name":           {"Name", "名称"},
+	"field.industry":       {"Industry", "行业"},
+	"field.level":          {"Level", "级别"},
+	"field.region":         {"Region", "地区"},
+	"field.source":         {"Source", "来源"},
+	"field.phone":          {"Phone", "电话"},
+	"field.email":          {"E-mail", "电子邮件"},
+	"field.address":        {"Address", "地址"},
+	"field.notes":          {"Notes", "备注"},
+	"field.owner":          {"Owner", "负责人"},
+	"field.created_at":     {"Created", "创建时间"},
+	"field.last_activity":  {"Last follow-up", "最近跟进"},
+	"field.title":          {"Title", "职位"},
+	"field.amount":         {"Amount", "金额"},
+	"field.stage":          {"Stage", "阶段"},
+	"field.expected_close": {"Expected close", "预计成交"},
+	"field.type":           {"Type", "类型"},
+	"field.note":           {"Note", "记录"},
+	"field.occurred_at":    {"When", "时间"},
+	"field.none":           {"—", "—"},
+	"owner.you":            {"you", "您本人"},
+	"owner.pool":           {"nobody (in a pool)", "无（在公海中）"},
+
+	"customer.edit":         {"Edit", "编辑"},
+	"customer.edit.title":   {"Edit customer", "编辑客户"},
+	"customer.new.title":    {"New customer", "新建客户"},
+	"customer.save":         {"Save", "保存"},
+	"customer.create":       {"Create customer", "创建客户"},
+	"customer.cancel":       {"Cancel", "取消"},
+	"customer.details":      {"Details", "详情"},
+	"customer.contacts":     {"Contacts", "联系人"},
+	"customer.deals":        {"Deals", "商机"},
+	"customer.activities":   {"Follow-ups", "跟进记录"},
+	"customer.nothing":      {"None yet.", "暂无。"},
+	"customer.hidden":       {"Your roles do not let you see these.", "您的角色无权查看这些内容。"},
+	"customer.followup":     {"Add a follow-up", "添加跟进记录"},
+	"customer.followup.add": {"Add follow-up", "添加跟进"},
+	"customer.access":       {"Who can see this customer, and why", "谁能查看此客户，以及原因"},
+	"customer.back":         {"Back to customers", "返回客户列表"},
+	"customer.masked":       {"Some values are masked for you.", "部分信息对您已做脱敏处理。"},
+	"done.saved":            {"Saved.", "已保存。"},
+	"done.created":          {"Customer created.", "客户已创建。"},
+	"done.activity":         {"Follow-up added.", "跟进记录已添加。"},
+	"done.unchanged":        {"Nothing changed.", "没有修改。"},
+	"form.errors":           {"Please correct the marked fields.", "请修改标出的字段。"},
+	"form.required":         {"required", "必填"},
+
+	"explain.title":      {"Who can see this customer, and why", "谁能查看此客户，以及原因"},
+	"explain.for":        {"Access of", "查看对象"},
+	"explain.you":        {"you", "您本人"},
+	"explain.user":       {"User", "用户"},
+	"explain.show":       {"Explain", "查看原因"},
+	"explain.summary":    {"Every object and action, allowed or denied", "各对象与操作：允许或拒绝"},
+	"explain.allowed":    {"allowed", "允许"},
+	"explain.denied":     {"denied", "拒绝"},
+	"explain.because":    {"Because", "原因"},
+	"explain.missing":    {"Missing", "缺少"},
+	"explain.restricted": {"Restricted by", "受限于"},
+	"explain.details":    {"Reasons per object", "各对象的原因"},
+	"explain.role":       {"role %s, scope %s", "角色 %s，范围 %s"},
+	"explain.level":      {"%s, level %s", "%s，级别 %s"},
+	"explain.others":     {"You may ask about any user, because you manage users or view the audit trail.", "您管理用户或查看审计记录，因此可以查看任何用户的权限。"},
+
+	"source.role":          {"Role scope", "角色范围"},
+	"source.team":          {"Record team", "相关团队"},
+	"source.share":         {"Share", "共享"},
+	"source.rule":          {"Sharing rule", "共享规则"},
+	"source.pool":          {"Pool", "公海"},
+	"source.restriction":   {"Restriction", "限制规则"},
+	"principal.user":       {"user", "用户"},
+	"principal.department": {"department", "部门"},
+	"principal.group":      {"group", "群组"},
+	"principal.role":       {"role", "角色"},
+	"level.read":           {"read", "只读"},
+	"level.edit":           {"edit", "编辑"},
+
+	"fact.you own the record":                              {"you own the record", "您是记录的负责人"},
+	"fact.the record is in your tenant":                    {"the record is in your organisation", "记录属于您的组织"},
+	"fact.the owner reports to you":                        {"the owner reports to you", "负责人是您的下属"},
+	"fact.the owner department is your department":         {"the owner's department is your department", "负责人部门即您的部门"},
+	"fact.the owner department is in your department tree": {"the owner's department is in your department tree", "负责人部门在您的部门树中"},
+	"fact.you are on the record team":                      {"you are on the record team", "您在该记录的相关团队中"},
+	"fact.the customer sits in a pool of your department":  {"the customer sits in a pool of your department", "客户位于您部门的公海中"},
+
+	"missing.view access to the customer":                        {"view access to the customer", "对客户的查看权限"},
+	"missing.a restriction rule takes this record away from you": {"a restriction rule takes this record away from you", "一条限制规则使此记录对您不可见"},
+
+	"object.customer": {"Customer", "客户"},
+	"object.contact":  {"Contact", "联系人"},
+	"object.deal":     {"Deal", "商机"},
+	"object.activity": {"Follow-up", "跟进记录"},
+	"action.view":     {"view", "查看"},
+	"action.create":   {"create", "新建"},
+	"action.edit":     {"edit", "编辑"},
+	"action.delete":   {"delete", "删除"},
+	"action.transfer": {"transfer", "转移"},
+	"action.share":    {"share", "共享"},
+	"action.export":   {"export", "导出"},
+	"action.import":   {"import", "导入"},
+
+	"scope.none":                  {"none", "无"},
+	"scope.own":                   {"own", "本人"},
+	"scope.subordinates":          {"own and subordinates", "本人及下属"},
+	"scope.department":            {"department", "本部门"},
+	"scope.department_tree":       {"department and below", "本部门及下级部门"},
+	"scope.all":                   {"whole company", "全公司"},
+	"scope.short.none":            {"—", "—"},
+	"scope.short.own":             {"own", "本人"},
+	"scope.short.subordinates":    {"subs", "下属"},
+	"scope.short.department":      {"dept", "部门"},
+	"scope.short.department_tree": {"tree", "部门树"},
+	"scope.short.all":             {"all", "全部"},
+
+	"matrix.title":         {"Permission matrix", "权限矩阵"},
+	"matrix.intro":         {"Each role gives, per object and action, a data scope. A user's roles add up: the widest scope wins.", "每个角色按对象和操作授予数据范围。用户的多个角色累加，取最宽的范围。"},
+	"matrix.heatmap":       {"All roles at a glance (darker is wider)", "所有角色一览（颜色越深范围越宽）"},
+	"matrix.role":          {"Role", "角色"},
+	"matrix.preset":        {"preset", "预置"},
+	"matrix.edit":          {"Edit a role", "编辑角色"},
+	"matrix.view":          {"One role", "单个角色"},
+	"matrix.choose":        {"Role", "角色"},
+	"matrix.open":          {"Open", "打开"},
+	"matrix.readonly":      {"You may read the matrix; changing it needs the manage_roles function.", "您可以查看矩阵；修改需要“管理角色”权限。"},
+	"matrix.review":        {"Review changes", "检查修改"},
+	"matrix.pending":       {"changes pending", "项修改待保存"},
+	"matrix.confirm":       {"Confirm the changes to %s", "确认对 %s 的修改"},
+	"matrix.confirm.intro": {"These cells will change. Everyone holding the role is affected from their next request.", "以下单元格将被修改。持有该角色的所有人从下一次请求起生效。"},
+	"matrix.cell":          {"Object and action", "对象与操作"},
+	"matrix.before":        {"Now", "当前"},
+	"matrix.after":         {"After", "修改后"},
+	"matrix.apply":         {"Apply changes", "应用修改"},
+	"matrix.back":          {"Back to editing", "返回编辑"},
+	"matrix.nochange":      {"Nothing to change: the role already has these scopes.", "没有修改：该角色已是这些范围。"},
+	"matrix.saved":         {"The role was saved. It is in force from the next request.", "角色已保存，从下一次请求起生效。"},
+	"matrix.stale":         {"Someone changed this role meanwhile. Here are your changes against its current state.", "在此期间有人修改了该角色。以下是相对其当前状态的修改。"},
+	"matrix.legend":        {"Scopes", "范围"},
+	"matrix.functions":     {"System functions", "系统功能"},
+
+	"error.title":         {"Something went wrong", "出错了"},
+	"error.notfound":      {"Not found", "未找到"},
+	"error.notfound.text": {"There is nothing here, or you may not see it.", "此处没有内容，或您无权查看。"},
+	"error.forbidden":     {"Not allowed", "不允许"},
+	"error.csrf":          {"This form has expired or did not come from this site. Reload the page and try again.", "此表单已过期或并非来自本站。请刷新页面后重试。"},
+	"error.internal":      {"The server failed to answer. If it happens again, quote this request id:", "服务器未能完成请求。如果再次发生，请提供此请求编号："},
+	"error.invalid":       {"The request was not valid.", "请求无效。"},
+	"error.back":          {"Go to customers", "前往客户列表"},
+
+	"err.field_required":     {"", "此项为必填。"},
+	"err.invalid_email":      {"", "不是有效的电子邮件地址。"},
+	"err.invalid_phone":      {"", "电话只能包含数字、开头的 + 和分隔符，且为 3 至 20 位数字。"},
+	"err.too_long":           {"", "内容过长。"},
+	"err.invalid_characters": {"", "包含控制字符或方向覆盖字符。"},
+	"err.invalid_encoding":   {"", "不是有效的 UTF-8 文本。"},
+	"err.invalid_value":      {"", "不是允许的值。"},
+	"err.invalid_cursor":     {"", "分页位置无效，请从第一页重新开始。"},
+	"err.invalid_parameter":  {"", "参数无效。"},
+
+	"value.web":         {"web", "网站"},
+	"value.referral":    {"referral", "转介绍"},
+	"value.event":       {"event", "活动"},
+	"value.campaign":    {"campaign", "营销活动"},
+	"value.partner":     {"partner", "合作伙伴"},
+	"value.cold_call":   {"cold call", "陌生拜访"},
+	"value.other":       {"other", "其他"},
+	"value.call":        {"call", "电话"},
+	"value.meeting":     {"meeting", "会议"},
+	"value.email":       {"e-mail", "邮件"},
+	"value.visit":       {"visit", "拜访"},
+	"value.note":        {"note", "备注"},
+	"value.task":        {"task", "任务"},
+	"value.lead":        {"lead", "线索"},
+	"value.qualified":   {"qualified", "已确认"},
+	"value.proposal":    {"proposal", "方案"},
+	"value.negotiation": {"negotiation", "谈判"},
+	"value.won":         {"won", "赢单"},
+	"value.lost":        {"lost", "输单"},
+}
+
+// missingText translates the engine's account of what a denied decision
+// lacks; its sentences name the matrix cell, which stays as written.
+func (l lang) missingText(s string) string {
+	if l == english {
+		return s
+	}
+	if m, ok := messages["missing."+s]; ok {
+		return m[l]
+	}
+	if rest, ok := strings.CutPrefix(s, "no role grants "); ok {
+		cell, tail, _ := strings.Cut(rest, ", ")
+		if tail == "and only role scope can" {
+			return "没有角色授予 " + cell + "，而此操作只能由角色范围授予"
+		}
+		return "没有角色授予 " + cell + "，也没有团队、共享、规则或公海覆盖此记录"
+	}
+	if rest, ok := strings.CutPrefix(s, "the record's owner is outside your "); ok {
+		cell, _, _ := strings.Cut(rest, " scope")
+		return "记录负责人不在 " + cell + " 的范围内，也没有团队、共享、规则或公海覆盖它"
+	}
+	return s
+}

@@ -1,0 +1,193 @@
+package console
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"steward/internal/access"
+	"steward/internal/service"
+)
+
+// view is what every template gets: the page's data and what the layout
+// needs around it.
+type view struct {
+	Title  string
+	CSRF   string
+	Me     *service.Me
+	Path   string // the page's own URI, for the language switch to come back to
+	Static map[string]string
+	Data   any
+
+	lang lang
+	act  *service.Actor
+}
+
+func (c *Console) newView(w http.ResponseWriter, r *http.Request) *view {
+	return &view{lang: langOf(r), Path: r.URL.RequestURI(), Static: c.urls}
+}
+
+// Lang is the page's language tag.
+func (v *view) Lang() string { return v.lang.tag() }
+
+// Chinese reports whether the page is in Chinese, for the language switch.
+func (v *view) Chinese() bool { return v.lang == chinese }
+
+// T translates a catalogue key.
+func (v *view) T(key string) string { return v.lang.text(key) }
+
+// Tf translates a key holding a format and fills it in.
+func (v *view) Tf(key string, args ...any) string { return v.lang.textf(key, args...) }
+
+// Val translates an enumerated value (source, stage, activity type); an
+// empty value shows as a dash and an unknown one as it is.
+func (v *view) Val(s string) string {
+	if s == "" {
+		return "—"
+	}
+	if _, ok := messages["value."+s]; ok {
+		return v.lang.text("value." + s)
+	}
+	return s
+}
+
+// Fact translates an explanation's fact.
+func (v *view) Fact(s string) string { return v.lang.factText(s) }
+
+// CanMatrix reports whether the nav shows the permission matrix: the
+// service lets these functions read it.
+func (v *view) CanMatrix() bool {
+	if v.act == nil {
+		return false
+	}
+	s := v.act.Subject
+	return s.Can(access.ManageRoles) || s.Can(access.ManageUsers) || s.Can(access.ViewAudit)
+}
+
+// LangURL is the language switch's link to the other language.
+func (v *view) LangURL(tag string) string {
+	return "/lang/" + tag + "?next=" + template.URLQueryEscaper(v.Path)
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"inc":      func(n int) int { return n + 1 },
+	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"scopeClass": func(s access.Scope) string {
+		return "s-" + strings.ReplaceAll(string(s), "_", "-")
+	},
+}
+
+// parsePages parses each page template together with the layout. A page
+// file defines "content"; the layout wraps it.
+func parsePages() map[string]*template.Template {
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	pages := map[string]*template.Template{}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
+	}
+	return pages
+}
+
+// render writes a page. It renders into a buffer first, so a template
+// failure becomes a 500 and never half a page.
+func (c *Console) render(w http.ResponseWriter, v *view, status int, page string, data any) {
+	v.Data = data
+	var buf bytes.Buffer
+	t, ok := c.pages[page]
+	if !ok {
+		c.log.Error("console: no such template", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		c.log.Error("console: rendering failed", "page", page, "request_id", w.Header().Get("X-Request-Id"), "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// staticFile is an embedded asset with its content hash, which versions
+// its URL so that it can be cached for good.
+type staticFile struct {
+	data        []byte
+	contentType string
+	hash        string
+}
+
+func loadStatic() map[string]staticFile {
+	out := map[string]staticFile{}
+	entries, err := fs.ReadDir(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(staticFS, "static/"+e.Name())
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(b)
+		out[e.Name()] = staticFile{data: b, contentType: mime.TypeByExtension(path.Ext(e.Name())), hash: hex.EncodeToString(sum[:6])}
+	}
+	return out
+}
+
+// staticURLs maps each asset's name to its versioned URL.
+func (c *Console) staticURLs() map[string]string {
+	out := map[string]string{}
+	for name, f := range c.static {
+		out[name] = "/static/" + name + "?v=" + f.hash
+	}
+	return out
+}
+
+func (c *Console) serveStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := c.static[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", f.contentType)
+	if r.URL.Query().Get("v") == f.hash {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	_, _ = w.Write(f.data)
+}
+
+// Section is the part of the console the page belongs to, for the nav.
+func (v *view) Section() string {
+	p := v.Path
+	switch {
+	case strings.HasPrefix(p, "/customers"):
+		return "customers"
+	case strings.HasPrefix(p, "/matrix"):
+		return "matrix"
+	}
+	return ""
+}
+
+// Missing translates what a denied decision lacks.
+func (v *view) Missing(s string) string { return v.lang.missingText(s) }
