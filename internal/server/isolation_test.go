@@ -44,11 +44,21 @@ func TestOtherUsersRecordsAreInvisible(t *testing.T) {
 			{"POST", "/customers/%d/deals", ""},
 			{"GET", "/customers/%d/activities", ""},
 			{"POST", "/customers/%d/activities", ""},
+			{"GET", "/customers/%d/team", ""},
+			{"POST", "/customers/%d/team", ""},
+			{"GET", "/customers/%d/shares", ""},
+			{"POST", "/customers/%d/shares", ""},
+			{"GET", "/customers/%d/access", ""},
+			{"GET", "/customers/%d/access-history", ""},
+			{"POST", "/customers/%d/return", ""},
 		}
 		bodies := map[string]any{
 			"PATCH /customers/%d": map[string]any{"name": "pwned"}, "POST /customers/%d/transfer": map[string]any{"owner_id": 1},
 			"POST /customers/%d/contacts": map[string]any{"name": "x"}, "POST /customers/%d/deals": map[string]any{"name": "x"},
 			"POST /customers/%d/activities": map[string]any{"type": "note"},
+			"POST /customers/%d/team":       map[string]any{"user_id": 1, "level": "read"},
+			"POST /customers/%d/shares":     map[string]any{"principal": map[string]any{"type": "user", "id": 1}, "level": "read"},
+			"POST /customers/%d/return":     map[string]any{"reason": "x"},
 		}
 		children := []struct {
 			path string

@@ -236,7 +236,12 @@ func (s *Service) AccessHistory(ctx context.Context, a *Actor, customerID int64,
 			}
 		}
 		var err error
-		out, err = tx.AuditEvents(ctx, a.TenantID, q)
+		if out, err = tx.AuditEvents(ctx, a.TenantID, q); err != nil || len(out) > 0 {
+			return err
+		}
+		// Nothing recorded: answer like any other id this tenant does not
+		// know. (A deleted customer keeps its history, so it stays findable.)
+		_, err = tx.Customer(ctx, a.TenantID, customerID)
 		return err
 	})
 	return out, err
