@@ -40,6 +40,7 @@ func commands() []command {
 		{"migrate", "apply database migrations", migrate},
 		{"audit", "verify the audit trail (verify), prune old segments (prune), make a signing key (keygen), print its public key (public-key)", auditCmd},
 		{"seed", "generate a large tenant for benchmarks", seed},
+		{"bench", "measure the access engine on a seeded tenant", benchCmd},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "steward", Version)
 			return nil

@@ -23,6 +23,7 @@ func seed(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&o.Customers, "customers", 1_000_000, "customers")
 	fs.IntVar(&o.Contacts, "contacts", 2, "contacts per customer, on average")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed; the same seed generates the same tenant")
+	fs.BoolVar(&o.Grants, "grants", true, "add record teams (10% of customers), shares (5%), 20 sharing rules, 3 restriction rules and 2 pools (5% of customers)")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -48,5 +49,11 @@ func summary(w io.Writer, tenant string, r demo.BulkReport) {
 		r.Customers, rate(r.Customers, r.Load), r.Contacts, rate(r.Contacts, r.Load))
 	fmt.Fprintf(w, "  indexes    %9s\n", r.Indexes.Round(time.Millisecond))
 	fmt.Fprintf(w, "  analyze    %9s\n", r.Analyze.Round(time.Millisecond))
+	if g := r.Grants; g.Time > 0 {
+		fmt.Fprintf(w, "  grants     %9s  %d team members on %d customers, %d shares of %d customers (%d expired, %d expiring), "+
+			"%d sharing rules, %d restriction rules, %d groups, %d pools holding %d customers\n", g.Time.Round(time.Millisecond),
+			g.TeamMembers, g.TeamCustomers, g.Shares, g.SharedCustomers, g.ExpiredShares, g.ExpiringShares,
+			g.Rules, g.Restrictions, g.Groups, g.Pools, g.PoolCustomers)
+	}
 	fmt.Fprintf(w, "Every user's password is %q; the administrator is admin@%s.example.\n", demo.Password, tenant)
 }

@@ -23,6 +23,7 @@ type BulkOptions struct {
 	Contacts    int    // average per customer
 	Seed        uint64 // the same seed generates the same tenant
 	Batch       int    // customers per transaction; 0 means 50,000
+	Grants      bool   // then add teams, shares, rules, restrictions and pools (Grants)
 }
 
 // BulkReport is what Bulk created and how long each phase took.
@@ -36,6 +37,7 @@ type BulkReport struct {
 	Load        time.Duration // customers and contacts
 	Indexes     time.Duration // rebuilding the customers and contacts indexes
 	Analyze     time.Duration
+	Grants      GrantReport // when BulkOptions.Grants
 	Total       time.Duration
 }
 
@@ -91,6 +93,11 @@ func Bulk(ctx context.Context, db *store.DB, svc *service.Service, opts BulkOpti
 	err = g.run(ctx, load, &rep, progress, start)
 	if cerr := load.Close(ctx); cerr != nil {
 		err = errors.Join(err, cerr)
+	}
+	// Grants come after the base load: rules and pools go through the
+	// store's ordinary transactions, which wait for the load's connection.
+	if err == nil && opts.Grants {
+		rep.Grants, err = Grants(ctx, db, t.ID, g.now, opts.Seed, progress)
 	}
 	rep.Total = time.Since(start)
 	return rep, err

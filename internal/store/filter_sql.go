@@ -56,11 +56,19 @@ func (b *queryBuilder) branches(t *Tx, f access.Filter) []string {
 		add("id IN (SELECT customer_id FROM customer_shares WHERE (expires_at IS NULL OR expires_at > " + now + ")" + levelSQL(g) +
 			" AND (" + principalSQL(g) + "))")
 	}
-	for _, c := range f.Rules {
-		add(b.criteria(t, c))
+	// The rules share one branch. No index serves their criteria, so each
+	// rule branch would walk the last_activity index on its own until it
+	// found a page of matches; one walk for all of them stops as soon as
+	// their union fills the page, which is never later than the slowest
+	// rule alone (measured in docs/benchmarks.md, "Access engine").
+	if len(f.Rules) > 0 {
+		add(b.criteria(t, access.Criteria{Any: f.Rules}))
 	}
-	if len(f.Pools) > 0 {
-		add("owner_id IS NULL AND pool_id IN (" + inList(f.Pools) + ")")
+	// One branch per pool: each is one ordered range of customers_pool,
+	// where pool_id IN (...) is several ranges that need a sort, and the
+	// planner preferred the owner index, sorting every unowned customer.
+	for _, id := range f.Pools {
+		add("owner_id IS NULL AND pool_id = " + itoa64(id))
 	}
 	return out
 }
@@ -74,12 +82,14 @@ func levelSQL(g *access.Grantee) string {
 
 // principalSQL matches shares naming the grantee: the user, their
 // department (or an ancestor, for shares with sub-departments), their groups
-// or their roles.
+// or their roles. Every term is a flat (principal_type, principal_id) match,
+// one range of the shares index each: SQLite did not split a nested OR and
+// read every department share instead.
 func principalSQL(g *access.Grantee) string {
 	parts := []string{
 		"(principal_type = 'user' AND principal_id = " + itoa64(g.UserID) + ")",
-		"(principal_type = 'department' AND (principal_id = " + itoa64(g.DeptID) +
-			" OR (include_sub = TRUE AND principal_id IN (" + inList(g.DeptPath) + "))))",
+		"(principal_type = 'department' AND principal_id = " + itoa64(g.DeptID) + ")",
+		"(principal_type = 'department' AND principal_id IN (" + inList(g.DeptPath) + ") AND include_sub = TRUE)",
 	}
 	if len(g.Groups) > 0 {
 		parts = append(parts, "(principal_type = 'group' AND principal_id IN ("+inList(g.Groups)+"))")

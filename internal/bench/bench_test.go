@@ -1,0 +1,80 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"steward/internal/authn"
+	"steward/internal/bench"
+	"steward/internal/demo"
+	"steward/internal/service"
+	"steward/internal/store"
+	"steward/internal/store/storetest"
+)
+
+// Run picks five different people of the expected roles on a small
+// generated tenant, times every operation for each, and writes a report
+// that reads back as JSON and names every archetype as text.
+func TestRun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service.New(db, slog.New(slog.DiscardHandler))
+		svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+		opts := demo.BulkOptions{Tenant: "small", Users: 300, Departments: 60, Customers: 3000, Contacts: 1, Seed: 3, Grants: true}
+		if _, err := demo.Bulk(ctx, db, svc, opts, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := bench.Run(ctx, db, svc, bench.Options{Tenant: "small", Text: "Pharma",
+			Plan: bench.Plan{Warmup: 1, Iterations: 3, MinN: 1, Budget: time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			archetype, role string
+			depth           int
+		}{{"sales rep", "sales_rep", 0}, {"team manager", "sales_manager", 5}, {"regional director", "sales_director", 3},
+			{"division head", "sales_director", 2}, {"administrator", "administrator", 1}}
+		if len(rep.Archetypes) != len(want) {
+			t.Fatalf("got %d archetypes, want %d", len(rep.Archetypes), len(want))
+		}
+		seen := map[int64]bool{}
+		for i, a := range rep.Archetypes {
+			w := want[i]
+			if a.Archetype != w.archetype || a.Roles[0] != w.role || (w.depth != 0 && a.Depth != w.depth) || seen[a.UserID] {
+				t.Errorf("archetype %d: got %s, user %d %v at depth %d; want a new %s (%s at depth %d)",
+					i, a.Archetype, a.UserID, a.Roles, a.Depth, w.archetype, w.role, w.depth)
+			}
+			seen[a.UserID] = true
+			for _, op := range bench.Ops {
+				if s := a.Ops[op]; s.N == 0 || s.P50 > s.P99 {
+					t.Errorf("%s %s: got %+v, want runs with p50 <= p99", a.Archetype, op, s)
+				}
+			}
+			if a.Visible == 0 || a.Sampled == 0 {
+				t.Errorf("%s sees %d customers, %d sampled; want some", a.Archetype, a.Visible, a.Sampled)
+			}
+		}
+		if rep.Customers != 3000 || rep.TextRows == 0 || rep.Baseline[bench.OpPage].N != 3 {
+			t.Errorf("got %d customers, %d matching the text, %d baseline runs; want 3000, some, 3", rep.Customers, rep.TextRows, rep.Baseline[bench.OpPage].N)
+		}
+		var back bench.Report
+		if b, err := json.Marshal(rep); err != nil || json.Unmarshal(b, &back) != nil || len(back.Archetypes) != len(want) {
+			t.Errorf("the report does not read back as JSON: %v", err)
+		}
+		var text bytes.Buffer
+		rep.WriteText(&text)
+		for _, w := range want {
+			if !strings.Contains(text.String(), w.archetype+": user") {
+				t.Errorf("the text report does not name the %s", w.archetype)
+			}
+		}
+	})
+}
