@@ -81,18 +81,29 @@ func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
 	srv = startServe(t, bin, env, addr)
 	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
 	token = login(t, addr)
+	// Walk every page: a burst can acknowledge more creates than one page holds.
 	created := map[string]bool{}
-	var page struct {
-		Items []struct {
-			Action   string `json:"action"`
-			TargetID string `json:"target_id"`
-		} `json:"items"`
-	}
-	if call(addr, token, "GET", "/audit/events?action=customer.create&limit=1000", nil, &page) != 200 {
-		t.Fatal("reading the audit trail failed")
-	}
-	for _, e := range page.Items {
-		created[e.TargetID] = true
+	for cursor := ""; ; {
+		var page struct {
+			Items []struct {
+				Action   string `json:"action"`
+				TargetID string `json:"target_id"`
+			} `json:"items"`
+			NextCursor string `json:"next_cursor"`
+		}
+		path := "/audit/events?action=customer.create&limit=1000"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		if call(addr, token, "GET", path, nil, &page) != 200 {
+			t.Fatal("reading the audit trail failed")
+		}
+		for _, e := range page.Items {
+			created[e.TargetID] = true
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
 	}
 	for _, id := range acked {
 		if s := call(addr, token, "GET", "/customers/"+strconv.FormatInt(id, 10), nil, nil); s != 200 {
