@@ -264,3 +264,13 @@ func splitRoleScope(rk string) (string, Scope) {
 	}
 	return rk, None
 }
+
+// At returns the subject as of another moment: the same grants, with expiry
+// judged against now. Subjects are immutable once built, so the copy shares
+// their tables; this is what lets the service reuse a subject across
+// requests while every request still decides at its own time.
+func (s *Subject) At(now time.Time) *Subject {
+	c := *s
+	c.Now = now
+	return &c
+}

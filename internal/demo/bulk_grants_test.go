@@ -72,6 +72,9 @@ func loadRecords(t *testing.T, db *store.DB, tenantID int64) []access.Record {
 	ctx := context.Background()
 	var out []access.Record
 	err := db.Read(ctx, func(tx *store.Tx) error {
+		if drift, err := tx.GrantSortKeyDrift(ctx, tenantID); err != nil || drift != 0 {
+			t.Errorf("%d generated grants carry a sort key other than their customer's last activity (%v)", drift, err)
+		}
 		cs, err := tx.Customers(ctx, tenantID, access.Filter{All: true}, store.CustomerQuery{Sort: "last_activity_at", Limit: 1 << 20})
 		if err != nil {
 			return err

@@ -87,15 +87,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 		if err != nil {
 			return errs.E(errs.Unauthorized, "unauthenticated", "the session is missing or has expired")
 		}
-		u, err := tx.User(ctx, sess.TenantID, sess.UserID)
-		if err != nil || u.Status != org.StatusActive {
+		u, sub, err := s.actorSubject(ctx, tx, sess.TenantID, sess.UserID)
+		if errs.KindOf(err) == errs.NotFound || err == nil && u.Status != org.StatusActive {
 			return errs.E(errs.Unauthorized, "unauthenticated", "the session is no longer valid")
 		}
-		sub, err := s.subject(ctx, tx, sess.TenantID, u)
 		if err != nil {
 			return err
 		}
-		u.Roles = sub.RoleKeys
 		a = &Actor{TenantID: sess.TenantID, UserID: u.ID, SessionID: sess.ID, User: u, Subject: sub}
 		return nil
 	})
@@ -150,18 +148,13 @@ func (s *Service) loadRoleKeys(ctx context.Context, tx *store.Tx, tenantID int64
 func (s *Service) ActorFor(ctx context.Context, tenantID, userID int64) (*Actor, error) {
 	var a *Actor
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		u, err := tx.User(ctx, tenantID, userID)
+		u, sub, err := s.actorSubject(ctx, tx, tenantID, userID)
 		if err != nil {
 			return err
 		}
 		if u.Status != org.StatusActive {
 			return errs.E(errs.Conflict, "user_inactive", "the user is not active")
 		}
-		sub, err := s.subject(ctx, tx, tenantID, u)
-		if err != nil {
-			return err
-		}
-		u.Roles = sub.RoleKeys
 		a = &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub}
 		return nil
 	})

@@ -139,10 +139,8 @@ func (s *Service) customerPage(ctx context.Context, a *Actor, f access.Filter, q
 			cur := encodeCursor(q, items[limit-1])
 			page.NextCursor = &cur
 		}
-		for i := range items {
-			if err := s.maskIfPoolOnly(ctx, tx, a, &items[i]); err != nil {
-				return err
-			}
+		if err := s.maskPageIfPoolOnly(ctx, tx, a, items); err != nil {
+			return err
 		}
 		if items != nil {
 			page.Items = items

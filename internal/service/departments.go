@@ -145,6 +145,10 @@ func (s *Service) DeleteDepartment(ctx context.Context, a *Actor, id int64) erro
 		if err := tx.DeleteDepartment(ctx, a.TenantID, id); err != nil {
 			return err
 		}
+		// Pools and shares may name the department.
+		if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
+			return err
+		}
 		return s.rec(ctx, tx, a, event{action: "department.delete", targetType: "department", targetID: id, details: map[string]any{"parent_id": d.ParentID}})
 	})
 }

@@ -73,7 +73,7 @@ func (s *Service) actorForExplain(ctx context.Context, tenantID, userID int64) (
 		if err != nil {
 			return errs.Field("user_id", "invalid_reference", "user_id names no user of this tenant")
 		}
-		sub, err := s.subject(ctx, tx, tenantID, u)
+		sub, err := s.subject(ctx, tx, tenantID, u, s.now())
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,15 @@ func TestListAgreesWithCheck(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) {
 			n++
 			tenant := buildTenant(ctx, rt, svc, db, fmt.Sprintf("t%d", n), now)
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				drift, err := tx.GrantSortKeyDrift(ctx, tenant.id)
+				if err == nil && drift != 0 {
+					rt.Fatalf("%d grants carry a sort key that is not their customer's last activity", drift)
+				}
+				return err
+			}); err != nil {
+				rt.Fatal(err)
+			}
 			q := genQuery(rt)
 			for _, uid := range tenant.users {
 				a, err := svc.ActorFor(ctx, tenant.id, uid)
@@ -67,13 +76,15 @@ func TestListAgreesWithCheck(t *testing.T) {
 					act access.Action
 				}{{access.Customer, access.Edit}, {access.Contact, access.View}, {access.Deal, access.Create}, {access.Customer, access.Export}} {
 					var got []int64
+					sortBy := rapid.SampledFrom([]string{"name", "last_activity_at"}).Draw(rt, "actionSort")
 					err := db.Read(ctx, func(tx *store.Tx) error {
-						cs, err := tx.Customers(ctx, tenant.id, a.Subject.Filter(oa.o, oa.act), store.CustomerQuery{Sort: "name", Limit: 1000})
+						cs, err := tx.Customers(ctx, tenant.id, a.Subject.Filter(oa.o, oa.act), store.CustomerQuery{Sort: sortBy, Desc: true, Limit: 1000})
 						for _, c := range cs {
 							got = append(got, c.ID)
 						}
 						return err
 					})
+					slices.Sort(got)
 					if err != nil {
 						rt.Fatal(err)
 					}
@@ -95,7 +106,7 @@ type tenantFixture struct {
 	shares    map[int64][]access.ShareGrant
 }
 
-// allowed lists, by name, the customers on which Check allows the action.
+// allowed lists, by id, the customers on which Check allows the action.
 func (f tenantFixture) allowed(a *service.Actor, o access.Object, act access.Action) []int64 {
 	var rows []crm.Customer
 	for _, c := range f.customers {
@@ -103,11 +114,11 @@ func (f tenantFixture) allowed(a *service.Actor, o access.Object, act access.Act
 			rows = append(rows, c)
 		}
 	}
-	sortCustomers(rows, "name")
 	var ids []int64
 	for _, c := range rows {
 		ids = append(ids, c.ID)
 	}
+	slices.Sort(ids)
 	return ids
 }
 
@@ -362,6 +373,18 @@ func buildTenant(ctx context.Context, t *rapid.T, svc *service.Service, db *stor
 					return err
 				}
 				f.shares[c.ID] = append(f.shares[c.ID], access.ShareGrant{ID: gr.ID, Principal: p, Level: gr.Level, ExpiresAt: gr.ExpiresAt})
+			}
+		}
+		// New activity after the grants: their copies of the sort key follow.
+		for i := range f.customers {
+			if rapid.IntRange(0, 3).Draw(t, "touch") == 0 {
+				at := now.Add(time.Duration(rapid.IntRange(-3, 3).Draw(t, "touchAt")) * time.Hour)
+				if err := tx.TouchCustomerActivity(ctx, tn.ID, f.customers[i].ID, at); err != nil {
+					return err
+				}
+				if at.After(f.customers[i].LastActivityAt) {
+					f.customers[i].LastActivityAt = at
+				}
 			}
 		}
 		return nil

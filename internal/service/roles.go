@@ -138,6 +138,9 @@ func (s *Service) DeleteRole(ctx context.Context, a *Actor, key string) error {
 		if err := tx.DeleteRole(ctx, a.TenantID, r); err != nil {
 			return err
 		}
+		if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
+			return err
+		}
 		return s.rec(ctx, tx, a, event{action: "role.delete", targetType: "role", targetID: r.ID, details: map[string]any{"key": r.Key, "before": roleState(&r)}})
 	})
 }

@@ -27,12 +27,13 @@ type Service struct {
 	Now        func() time.Time // the clock; tests set their own
 	SessionTTL time.Duration
 	Passwords  authn.Policy
+	subjects   *subjectCache
 }
 
 // New returns a service with production defaults.
 func New(db *store.DB, log *slog.Logger) *Service {
 	return &Service{DB: db, Hasher: authn.NewHasher(4, nil), Log: log,
-		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy}
+		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy, subjects: newSubjectCache()}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
@@ -58,8 +59,8 @@ func (a *Actor) need(f access.Function) error {
 // subject builds the access engine's view of a user from current data, so
 // that every change to roles, the org, rules or pools counts from the next
 // request on, on every node.
-func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u org.User) (*access.Subject, error) {
-	f := access.SubjectFacts{TenantID: tenantID, UserID: u.ID, Now: s.now()}
+func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u org.User, now time.Time) (*access.Subject, error) {
+	f := access.SubjectFacts{TenantID: tenantID, UserID: u.ID, Now: now}
 	dept, err := tx.Department(ctx, tenantID, u.DepartmentID)
 	if err != nil {
 		return nil, errs.Wrap(err, "service.subject")
@@ -102,8 +103,16 @@ func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u o
 	return access.NewSubject(f), nil
 }
 
-// record is the engine's view of a customer, with its team and shares.
+// recordOf is the engine's view of a customer, with its team and shares.
 func recordOf(ctx context.Context, tx *store.Tx, tenantID int64, c crm.Customer) (access.Record, error) {
+	r := recordFacts(c)
+	var err error
+	r.Team, r.Shares, err = tx.RecordGrants(ctx, tenantID, c.ID)
+	return r, err
+}
+
+// recordFacts is the engine's view of a customer without its team and shares.
+func recordFacts(c crm.Customer) access.Record {
 	r := access.Record{ID: c.ID, DeptPath: c.DeptPath, Facts: access.Facts{Name: c.Name, Industry: c.Industry,
 		Level: c.Level, Region: c.Region, Source: c.Source, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt}}
 	if c.OwnerID != nil {
@@ -115,9 +124,7 @@ func recordOf(ctx context.Context, tx *store.Tx, tenantID int64, c crm.Customer)
 	if c.PoolID != nil {
 		r.PoolID = *c.PoolID
 	}
-	var err error
-	r.Team, r.Shares, err = tx.RecordGrants(ctx, tenantID, c.ID)
-	return r, err
+	return r
 }
 
 // hideAs reports a hidden parent as the child itself not being found, so a

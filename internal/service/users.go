@@ -82,6 +82,10 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in org.UserInput) (o
 				return err
 			}
 		}
+		// A new user joins their manager's chain of subordinates.
+		if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
+			return err
+		}
 		return s.loadRoleKeys(ctx, tx, a.TenantID, &u)
 	})
 	return u, err

@@ -33,9 +33,9 @@ type BulkShare struct {
 
 var (
 	bulkTeam = bulkTable{"customer_team", []string{"tenant_id", "customer_id", "user_id", "level", "reason",
-		"expires_at", "granted_by", "created_at"}}
+		"expires_at", "granted_by", "created_at", "sort_at"}}
 	bulkShares = bulkTable{"customer_shares", []string{"tenant_id", "customer_id", "principal_type", "principal_id",
-		"include_sub", "level", "reason", "expires_at", "granted_by", "created_at"}}
+		"include_sub", "level", "reason", "expires_at", "granted_by", "created_at", "sort_at"}}
 )
 
 // bulkGrantReason is the reason every generated grant carries.
@@ -44,22 +44,38 @@ const bulkGrantReason = "seed"
 // TeamMembers inserts record team members in one transaction. A customer
 // may name a user once.
 func (b *BulkLoad) TeamMembers(ctx context.Context, ms []BulkTeamMember, now time.Time) error {
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.CustomerID
+	}
+	sortAt, err := b.lastActivity(ctx, ids)
+	if err != nil {
+		return err
+	}
 	vals := make([]any, 0, len(ms)*len(bulkTeam.cols))
 	tenant, at := any(b.tenantID), Micros(now)
 	for _, m := range ms {
 		vals = append(vals, tenant, m.CustomerID, m.UserID, string(m.Level), bulkGrantReason,
-			nullMicros(m.ExpiresAt), zeroNull(m.GrantedBy), at)
+			nullMicros(m.ExpiresAt), zeroNull(m.GrantedBy), at, sortAt[m.CustomerID])
 	}
 	return b.write(ctx, bulkTeam, vals)
 }
 
 // Shares inserts shares in one transaction.
 func (b *BulkLoad) Shares(ctx context.Context, ss []BulkShare, now time.Time) error {
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		ids[i] = s.CustomerID
+	}
+	sortAt, err := b.lastActivity(ctx, ids)
+	if err != nil {
+		return err
+	}
 	vals := make([]any, 0, len(ss)*len(bulkShares.cols))
 	tenant, at := any(b.tenantID), Micros(now)
 	for _, s := range ss {
 		vals = append(vals, tenant, s.CustomerID, s.Principal.Type, s.Principal.ID, s.Principal.IncludeSubDept,
-			string(s.Level), bulkGrantReason, nullMicros(s.ExpiresAt), zeroNull(s.GrantedBy), at)
+			string(s.Level), bulkGrantReason, nullMicros(s.ExpiresAt), zeroNull(s.GrantedBy), at, sortAt[s.CustomerID])
 	}
 	return b.write(ctx, bulkShares, vals)
 }
@@ -107,4 +123,32 @@ func (b *BulkLoad) AnalyzeGrants(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// lastActivity reads the customers' last_activity_at, which their grants
+// carry as sort_at (migration 0007). A customer that does not exist is
+// missing from the map; the insert then fails on its foreign key.
+func (b *BulkLoad) lastActivity(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		rows, err := b.conn.QueryContext(ctx, `SELECT id, last_activity_at FROM customers WHERE tenant_id = $1 AND id IN (`+inList(ids[:n])+`)`, b.tenantID)
+		if err != nil {
+			return nil, errs.Wrap(err, "store.bulk.lastActivity")
+		}
+		for rows.Next() {
+			var id, at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "store.bulk.lastActivity")
+			}
+			out[id] = at
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "store.bulk.lastActivity")
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }

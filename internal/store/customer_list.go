@@ -49,9 +49,18 @@ func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q C
 	common := b.common(t, q)
 	order := orderBy(q)
 	limit := " LIMIT " + itoa(q.Limit)
+	// Sorted by last activity, the team and shares walk their grants in
+	// that order (orderedGrants); other sorts look the grants up and sort.
+	ordered := q.Sort == "last_activity_at"
+	preds, tail := b.splitBranches(t, f, ordered)
 	var branches []string
-	for _, pred := range b.branches(t, f) {
+	for _, pred := range preds {
 		branches = append(branches, `SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1`+pred+common+order+limit+`) AS b`+itoa(len(branches)))
+	}
+	if ordered {
+		for _, g := range b.orderedGrants(f, q, tail+common) {
+			branches = append(branches, `SELECT id FROM (`+g+`) AS b`+itoa(len(branches)))
+		}
 	}
 	sqlText := `SELECT ` + customerCols + ` FROM customers WHERE tenant_id = $1 AND id IN (` +
 		strings.Join(branches, " UNION ") + `)` + order + limit

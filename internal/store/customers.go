@@ -133,9 +133,28 @@ func (t *Tx) MoveOwnedCustomers(ctx context.Context, tenantID, userID int64, dep
 
 // TouchCustomerActivity moves a customer's last activity time forward.
 func (t *Tx) TouchCustomerActivity(ctx context.Context, tenantID, id int64, at time.Time) error {
-	_, err := t.exec(ctx, "store.TouchCustomerActivity", `UPDATE customers SET last_activity_at = $1
+	res, err := t.exec(ctx, "store.TouchCustomerActivity", `UPDATE customers SET last_activity_at = $1
 		WHERE tenant_id = $2 AND id = $3 AND last_activity_at < $1`, Micros(at), tenantID, id)
-	return err
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	return t.syncGrantSortKeys(ctx, tenantID, id, at)
+}
+
+// syncGrantSortKeys copies a customer's new last_activity_at to its team
+// and shares, whose sort_at orders the filter's grant branches
+// (migration 0007). Every write that moves last_activity_at calls it.
+func (t *Tx) syncGrantSortKeys(ctx context.Context, tenantID, id int64, at time.Time) error {
+	for _, table := range []string{"customer_team", "customer_shares"} {
+		if _, err := t.exec(ctx, "store.syncGrantSortKeys", `UPDATE `+table+` SET sort_at = $1
+			WHERE tenant_id = $2 AND customer_id = $3`, Micros(at), tenantID, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteCustomer removes a customer and everything under it.

@@ -150,7 +150,7 @@ func (t *Tx) ClaimCustomer(ctx context.Context, tenantID, id, owner int64, dept 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errs.E(errs.Conflict, "already_claimed", "someone claimed this customer first")
 	}
-	return nil
+	return t.syncGrantSortKeys(ctx, tenantID, id, now)
 }
 
 // PlaceInPool takes a customer from its owner and puts it in a pool.

@@ -197,3 +197,16 @@ func (t *Tx) Assignments(ctx context.Context, tenantID, userID int64) ([]Assignm
 	}
 	return out, errs.Wrap(rows.Err(), "store.Assignments")
 }
+
+// NextRoleExpiry is when the user's earliest still-running role assignment
+// runs out, or nil if none expires: a subject built now is valid until then.
+func (t *Tx) NextRoleExpiry(ctx context.Context, tenantID, userID int64, now time.Time) (*time.Time, error) {
+	var next sql.NullInt64
+	err := t.one(ctx, "store.NextRoleExpiry", "user", `SELECT MIN(expires_at) FROM role_assignments
+		WHERE tenant_id = $1 AND user_id = $2 AND expires_at > $3`, []any{tenantID, userID, Micros(now)}, &next)
+	if err != nil || !next.Valid {
+		return nil, err
+	}
+	at := FromMicros(next.Int64)
+	return &at, nil
+}

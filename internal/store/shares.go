@@ -24,8 +24,14 @@ type Grant struct {
 
 // TeamGrants returns a customer's record team, expired members included.
 func (t *Tx) TeamGrants(ctx context.Context, tenantID, customerID int64) ([]Grant, error) {
+	return t.teamGrants(ctx, tenantID, []int64{customerID})
+}
+
+// teamGrants returns the teams of several customers at once. Ids are
+// int64 literals, like the access filter's.
+func (t *Tx) teamGrants(ctx context.Context, tenantID int64, customerIDs []int64) ([]Grant, error) {
 	rows, err := t.query(ctx, "store.TeamGrants", `SELECT id, customer_id, user_id, level, reason, expires_at, granted_by, created_at
-		FROM customer_team WHERE tenant_id = $1 AND customer_id = $2 ORDER BY id`, tenantID, customerID)
+		FROM customer_team WHERE tenant_id = $1 AND customer_id IN (`+inList(customerIDs)+`) ORDER BY id`, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -46,8 +52,12 @@ func (t *Tx) TeamGrants(ctx context.Context, tenantID, customerID int64) ([]Gran
 
 // ShareGrants returns a customer's shares, expired ones included.
 func (t *Tx) ShareGrants(ctx context.Context, tenantID, customerID int64) ([]Grant, error) {
+	return t.shareGrants(ctx, tenantID, []int64{customerID})
+}
+
+func (t *Tx) shareGrants(ctx context.Context, tenantID int64, customerIDs []int64) ([]Grant, error) {
 	rows, err := t.query(ctx, "store.ShareGrants", `SELECT id, customer_id, principal_type, principal_id, include_sub, level, reason, expires_at, granted_by, created_at
-		FROM customer_shares WHERE tenant_id = $1 AND customer_id = $2 ORDER BY id`, tenantID, customerID)
+		FROM customer_shares WHERE tenant_id = $1 AND customer_id IN (`+inList(customerIDs)+`) ORDER BY id`, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +82,9 @@ func (t *Tx) AddTeamMember(ctx context.Context, tenantID int64, g *Grant, now ti
 		tenantID, g.CustomerID, g.Principal.ID); err != nil {
 		return err
 	}
-	id, err := t.insert(ctx, "store.AddTeamMember", `INSERT INTO customer_team (tenant_id, customer_id, user_id, level, reason, expires_at, granted_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenantID, g.CustomerID, g.Principal.ID, g.Level, g.Reason, nullMicros(g.ExpiresAt), nullID(g.GrantedBy), Micros(now))
+	id, err := t.insert(ctx, "store.AddTeamMember", `INSERT INTO customer_team (tenant_id, customer_id, user_id, level, reason, expires_at, granted_by, created_at, sort_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT last_activity_at FROM customers WHERE tenant_id = $1 AND id = $2))`,
+		tenantID, g.CustomerID, g.Principal.ID, g.Level, g.Reason, nullMicros(g.ExpiresAt), nullID(g.GrantedBy), Micros(now))
 	g.ID, g.CreatedAt = id, now
 	return err
 }
@@ -89,8 +100,9 @@ func (t *Tx) RemoveTeamMember(ctx context.Context, tenantID, customerID, userID 
 
 // AddShare shares a customer with a principal.
 func (t *Tx) AddShare(ctx context.Context, tenantID int64, g *Grant, now time.Time) error {
-	id, err := t.insert(ctx, "store.AddShare", `INSERT INTO customer_shares (tenant_id, customer_id, principal_type, principal_id, include_sub, level, reason, expires_at, granted_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, tenantID, g.CustomerID, g.Principal.Type, g.Principal.ID, g.Principal.IncludeSubDept,
+	id, err := t.insert(ctx, "store.AddShare", `INSERT INTO customer_shares (tenant_id, customer_id, principal_type, principal_id, include_sub, level, reason, expires_at, granted_by, created_at, sort_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, (SELECT last_activity_at FROM customers WHERE tenant_id = $1 AND id = $2))`,
+		tenantID, g.CustomerID, g.Principal.Type, g.Principal.ID, g.Principal.IncludeSubDept,
 		g.Level, g.Reason, nullMicros(g.ExpiresAt), nullID(g.GrantedBy), Micros(now))
 	g.ID, g.CreatedAt = id, now
 	return err
@@ -107,21 +119,52 @@ func (t *Tx) RemoveShare(ctx context.Context, tenantID, customerID, shareID int6
 
 // RecordGrants loads the team and shares of a customer in the engine's form.
 func (t *Tx) RecordGrants(ctx context.Context, tenantID, customerID int64) ([]access.TeamMember, []access.ShareGrant, error) {
-	team, err := t.TeamGrants(ctx, tenantID, customerID)
+	g, err := t.RecordGrantsOf(ctx, tenantID, []int64{customerID})
+	return g[customerID].Team, g[customerID].Shares, err
+}
+
+// RecordGrantSet is one customer's team and shares in the engine's form.
+type RecordGrantSet struct {
+	Team   []access.TeamMember
+	Shares []access.ShareGrant
+}
+
+// RecordGrantsOf loads the teams and shares of several customers in two
+// queries, for a page of records rather than one query pair per row.
+func (t *Tx) RecordGrantsOf(ctx context.Context, tenantID int64, customerIDs []int64) (map[int64]RecordGrantSet, error) {
+	out := make(map[int64]RecordGrantSet, len(customerIDs))
+	if len(customerIDs) == 0 {
+		return out, nil
+	}
+	team, err := t.teamGrants(ctx, tenantID, customerIDs)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	shares, err := t.ShareGrants(ctx, tenantID, customerID)
+	shares, err := t.shareGrants(ctx, tenantID, customerIDs)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	tm := make([]access.TeamMember, len(team))
-	for i, g := range team {
-		tm[i] = access.TeamMember{UserID: g.Principal.ID, Level: g.Level, ExpiresAt: g.ExpiresAt}
+	for _, g := range team {
+		set := out[g.CustomerID]
+		set.Team = append(set.Team, access.TeamMember{UserID: g.Principal.ID, Level: g.Level, ExpiresAt: g.ExpiresAt})
+		out[g.CustomerID] = set
 	}
-	sh := make([]access.ShareGrant, len(shares))
-	for i, g := range shares {
-		sh[i] = access.ShareGrant{ID: g.ID, Principal: g.Principal, Level: g.Level, ExpiresAt: g.ExpiresAt}
+	for _, g := range shares {
+		set := out[g.CustomerID]
+		set.Shares = append(set.Shares, access.ShareGrant{ID: g.ID, Principal: g.Principal, Level: g.Level, ExpiresAt: g.ExpiresAt})
+		out[g.CustomerID] = set
 	}
-	return tm, sh, nil
+	return out, nil
+}
+
+// GrantSortKeyDrift counts the team members and shares of the tenant whose
+// sort_at differs from their customer's last_activity_at. It must be zero:
+// the ordered grant branches of the filter rely on it (migration 0007).
+func (t *Tx) GrantSortKeyDrift(ctx context.Context, tenantID int64) (int64, error) {
+	var n int64
+	err := t.one(ctx, "store.GrantSortKeyDrift", "tenant", `SELECT
+		(SELECT COUNT(*) FROM customer_team g JOIN customers c ON c.id = g.customer_id WHERE g.tenant_id = $1 AND g.sort_at <> c.last_activity_at) +
+		(SELECT COUNT(*) FROM customer_shares g JOIN customers c ON c.id = g.customer_id WHERE g.tenant_id = $1 AND g.sort_at <> c.last_activity_at)`,
+		[]any{tenantID}, &n)
+	return n, err
 }

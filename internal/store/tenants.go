@@ -43,3 +43,12 @@ func (t *Tx) BumpPolicy(ctx context.Context, tenantID int64) error {
 		`UPDATE tenants SET policy_version = policy_version + 1 WHERE id = $1`, tenantID)
 	return err
 }
+
+// PolicyVersion is the tenant's counter of changes that affect access
+// (BumpPolicy). Read before the facts it guards, it tells whether a subject
+// built earlier is still current.
+func (t *Tx) PolicyVersion(ctx context.Context, tenantID int64) (int64, error) {
+	var v int64
+	err := t.one(ctx, "store.PolicyVersion", "tenant", `SELECT policy_version FROM tenants WHERE id = $1`, []any{tenantID}, &v)
+	return v, err
+}
