@@ -10,13 +10,14 @@ import (
 // each ordered and limited on its own, then merged, with the restrictions
 // applied to every branch (docs/architecture.md).
 type Filter struct {
-	All      bool      // every customer of the tenant
-	OwnerIDs []int64   // owner is one of these
-	DeptIDs  []int64   // owner department is one of these
-	Subtrees []Subtree // owner department lies in one of these subtrees
-	Team     *Grantee  // the record team has this user at MinLevel or above
-	Shares   *Grantee  // a share names one of these principals at MinLevel or above
-	Rules    []Criteria
+	All      bool       // every customer of the tenant
+	OwnerIDs []int64    // owner is one of these
+	DeptIDs  []int64    // owner department is one of these
+	Subtrees []Subtree  // owner department lies in one of these subtrees
+	Team     *Grantee   // the record team has this user at MinLevel or above
+	Shares   *Grantee   // a share names one of these principals at MinLevel or above
+	Rules    []Criteria // sharing rules naming the subject: their criteria
+	RuleIDs  []int64    // and their ids, in the same order
 	Pools    []int64    // unowned customers in these pools
 	Exclude  []Criteria // restrictions: never a record matching any of these
 	Within   *Filter    // and, when set, the record must also pass this filter
@@ -95,6 +96,7 @@ func (s *Subject) filter(o Object, a Action) Filter {
 		for _, r := range s.rules {
 			if covers(r.Level, o, a) {
 				f.Rules = append(f.Rules, r.Criteria)
+				f.RuleIDs = append(f.RuleIDs, r.ID)
 			}
 		}
 		if covers(Read, o, a) {

@@ -75,6 +75,9 @@ func loadRecords(t *testing.T, db *store.DB, tenantID int64) []access.Record {
 		if drift, err := tx.GrantSortKeyDrift(ctx, tenantID); err != nil || drift != 0 {
 			t.Errorf("%d generated grants carry a sort key other than their customer's last activity (%v)", drift, err)
 		}
+		if drift, err := tx.RuleMatchDrift(ctx, tenantID); err != nil || drift != 0 {
+			t.Errorf("sharing_rule_matches differs from the generated rules evaluated afresh in %d rows (%v)", drift, err)
+		}
 		cs, err := tx.Customers(ctx, tenantID, access.Filter{All: true}, store.CustomerQuery{Sort: "last_activity_at", Limit: 1 << 20})
 		if err != nil {
 			return err

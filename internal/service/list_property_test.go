@@ -50,6 +50,13 @@ func TestListAgreesWithCheck(t *testing.T) {
 				if err == nil && drift != 0 {
 					rt.Fatalf("%d grants carry a sort key that is not their customer's last activity", drift)
 				}
+				if err != nil {
+					return err
+				}
+				drift, err = tx.RuleMatchDrift(ctx, tenant.id)
+				if err == nil && drift != 0 {
+					rt.Fatalf("sharing_rule_matches differs from the rules evaluated afresh in %d rows", drift)
+				}
 				return err
 			}); err != nil {
 				rt.Fatal(err)

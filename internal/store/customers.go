@@ -76,7 +76,10 @@ func (t *Tx) CreateCustomer(ctx context.Context, tenantID int64, c *crm.Customer
 		dept_l1, dept_l2, dept_l3, dept_l4, dept_l5, dept_l6, dept_l7, dept_l8, created_at, updated_at, last_activity_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)`, args...)
 	c.ID = id
-	return err
+	if err != nil {
+		return err
+	}
+	return t.refreshRuleMatches(ctx, tenantID, id)
 }
 
 // UpdateCustomer writes a customer's own fields (not ownership).
@@ -88,7 +91,10 @@ func (t *Tx) UpdateCustomer(ctx context.Context, tenantID int64, c *crm.Customer
 	if err != nil {
 		return err
 	}
-	return affected(res, "customer")
+	if err := affected(res, "customer"); err != nil {
+		return err
+	}
+	return t.refreshRuleMatches(ctx, tenantID, c.ID)
 }
 
 // SetCustomerOwner moves a customer to a new owner, whose department (and
@@ -146,7 +152,9 @@ func (t *Tx) TouchCustomerActivity(ctx context.Context, tenantID, id int64, at t
 
 // syncGrantSortKeys copies a customer's new last_activity_at to its team
 // and shares, whose sort_at orders the filter's grant branches
-// (migration 0007). Every write that moves last_activity_at calls it.
+// (migration 0007), and re-evaluates its sharing rules, which may name
+// last_activity_at and keep it as sort_at too (0008). Every write that
+// moves last_activity_at calls it.
 func (t *Tx) syncGrantSortKeys(ctx context.Context, tenantID, id int64, at time.Time) error {
 	for _, table := range []string{"customer_team", "customer_shares"} {
 		if _, err := t.exec(ctx, "store.syncGrantSortKeys", `UPDATE `+table+` SET sort_at = $1
@@ -154,12 +162,13 @@ func (t *Tx) syncGrantSortKeys(ctx context.Context, tenantID, id int64, at time.
 			return err
 		}
 	}
-	return nil
+	return t.refreshRuleMatches(ctx, tenantID, id)
 }
 
 // DeleteCustomer removes a customer and everything under it.
 func (t *Tx) DeleteCustomer(ctx context.Context, tenantID, id int64) error {
 	for _, q := range []string{
+		`DELETE FROM sharing_rule_matches WHERE tenant_id = $1 AND customer_id = $2`,
 		`DELETE FROM contacts WHERE tenant_id = $1 AND customer_id = $2`,
 		`DELETE FROM deals WHERE tenant_id = $1 AND customer_id = $2`,
 		`DELETE FROM activities WHERE tenant_id = $1 AND customer_id = $2`,

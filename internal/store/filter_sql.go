@@ -64,12 +64,13 @@ func (b *queryBuilder) splitBranches(t *Tx, f access.Filter, ordered bool) ([]st
 		add("id IN (SELECT customer_id FROM customer_shares WHERE (expires_at IS NULL OR expires_at > " + now + ")" + levelSQL(g, "") +
 			" AND (" + principalSQL(g) + "))")
 	}
-	// The rules share one branch. No index serves their criteria, so each
-	// rule branch would walk the last_activity index on its own until it
-	// found a page of matches; one walk for all of them stops as soon as
-	// their union fills the page, which is never later than the slowest
-	// rule alone (measured in docs/benchmarks.md, "Access engine").
-	if len(f.Rules) > 0 {
+	// Sorted by anything but activity (and counted), the rules share one
+	// branch of their criteria. No index serves criteria, so each rule
+	// branch would walk the sort index on its own until it found a page of
+	// matches; one walk for all of them stops as soon as their union fills
+	// the page, never later than the slowest rule alone. Sorted by activity
+	// they read sharing_rule_matches instead (orderedGrants).
+	if len(f.Rules) > 0 && !ordered {
 		add(b.criteria(t, access.Criteria{Any: f.Rules}))
 	}
 	// One branch per pool: each is one ordered range of customers_pool,
@@ -81,7 +82,7 @@ func (b *queryBuilder) splitBranches(t *Tx, f access.Filter, ordered bool) ([]st
 	return out, tail
 }
 
-// orderedGrants renders the team and shares branches of a page sorted by
+// orderedGrants renders the team, shares and rule branches of a page sorted by
 // last activity: one per grantee term, each walking that grantee's grants
 // in the order of sort_at, the customer's last_activity_at copied onto the
 // grant (migration 0007), and testing each customer against the caller's
@@ -118,6 +119,12 @@ func (b *queryBuilder) orderedGrants(f access.Filter, q CustomerQuery, cond stri
 		for _, p := range granteeTerms(g) {
 			branch("customer_shares", p, g)
 		}
+	}
+	// A rule's matches are unique per customer and never expire.
+	for _, id := range f.RuleIDs {
+		out = append(out, `SELECT g.customer_id AS id, g.sort_at FROM sharing_rule_matches g WHERE g.rule_id = `+itoa64(id)+from+
+			` AND EXISTS (SELECT 1 FROM customers WHERE customers.id = g.customer_id AND tenant_id = $1`+cond+`)`+
+			` ORDER BY g.sort_at`+dir+`, g.customer_id`+dir+` LIMIT `+itoa(q.Limit))
 	}
 	return out
 }

@@ -48,6 +48,12 @@ func Migrations(e Engine) ([]Migration, error) {
 	return out, nil
 }
 
+// migrationSteps are the parts of migrations that SQL cannot do, run in
+// the migration's transaction right after its SQL.
+var migrationSteps = map[int]func(*Tx, context.Context) error{
+	8: (*Tx).rebuildAllRuleMatches, // evaluate existing sharing rules into sharing_rule_matches
+}
+
 // Migrate applies every migration not yet recorded, each in its own
 // transaction, and returns how many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
@@ -77,6 +83,11 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			}
 			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
 				return errs.Wrap(fmt.Errorf("%s: %w", m.Name, err), "store.migrate")
+			}
+			if step := migrationSteps[m.Version]; step != nil {
+				if err := step(tx, ctx); err != nil {
+					return errs.Wrap(fmt.Errorf("%s: %w", m.Name, err), "store.migrate")
+				}
 			}
 			applied++
 			_, err := tx.tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,

@@ -69,7 +69,10 @@ func (t *Tx) SaveSharingRule(ctx context.Context, tenantID int64, r *StoredShari
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, tenantID, r.Name, string(crit), r.Principal.Type, r.Principal.ID,
 			r.Principal.IncludeSubDept, r.Level, r.Reason, nullID(r.CreatedBy), Micros(now))
 		r.ID = id
-		return nameTaken(err)
+		if err != nil {
+			return nameTaken(err)
+		}
+		return t.rebuildRuleMatches(ctx, tenantID, r.ID, r.Criteria)
 	}
 	res, err := t.exec(ctx, "store.SaveSharingRule", `UPDATE sharing_rules SET name = $1, criteria = $2, principal_type = $3, principal_id = $4,
 		include_sub = $5, level = $6, reason = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10`, r.Name, string(crit), r.Principal.Type,
@@ -77,11 +80,17 @@ func (t *Tx) SaveSharingRule(ctx context.Context, tenantID int64, r *StoredShari
 	if err != nil {
 		return nameTaken(err)
 	}
-	return affected(res, "sharing rule")
+	if err := affected(res, "sharing rule"); err != nil {
+		return err
+	}
+	return t.rebuildRuleMatches(ctx, tenantID, r.ID, r.Criteria)
 }
 
 // DeleteSharingRule removes a sharing rule.
 func (t *Tx) DeleteSharingRule(ctx context.Context, tenantID, id int64) error {
+	if _, err := t.exec(ctx, "store.DeleteSharingRule", `DELETE FROM sharing_rule_matches WHERE tenant_id = $1 AND rule_id = $2`, tenantID, id); err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, "store.DeleteSharingRule", `DELETE FROM sharing_rules WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	if err != nil {
 		return err
