@@ -8,6 +8,13 @@
 // and one small script served from the same origin under a strict
 // Content-Security-Policy. Every page reads without JavaScript; the script
 // only marks pending changes in the matrix editor.
+//
+// Besides customers and the matrix, the console has the pools (claim and
+// return), the sharing panel of a customer (team and shares), the org and
+// users with role assignments, the audit trail with its verification, and
+// the sharing and restriction rules. The nav offers a page only to those
+// whose functions let them use it; typed in by anyone else, a page answers
+// 403 (or 404 where the thing itself is hidden).
 package console
 
 import (
@@ -74,6 +81,27 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("POST /customers/{id}", c.private(c.updateCustomer))
 	mux.Handle("POST /customers/{id}/activities", c.private(c.addActivity))
 	mux.Handle("GET /customers/{id}/access", c.private(c.explain))
+	mux.Handle("POST /customers/{id}/shares", c.private(c.addShare))
+	mux.Handle("POST /customers/{id}/shares/{share}/delete", c.private(c.removeShare))
+	mux.Handle("POST /customers/{id}/team", c.private(c.addTeamMember))
+	mux.Handle("POST /customers/{id}/team/{user}/delete", c.private(c.removeTeamMember))
+	mux.Handle("POST /customers/{id}/return", c.private(c.returnCustomer))
+	mux.Handle("GET /pools", c.private(c.poolList))
+	mux.Handle("POST /pools", c.private(c.createPool))
+	mux.Handle("GET /pools/{id}", c.private(c.poolDetail))
+	mux.Handle("POST /pools/{id}/claim", c.private(c.claim))
+	mux.Handle("GET /admin/{$}", c.private(func(w http.ResponseWriter, r *http.Request, v *view) error {
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+		return nil
+	}))
+	mux.Handle("GET /admin/users", c.private(c.userList))
+	mux.Handle("GET /admin/org", c.private(c.orgTree))
+	mux.Handle("GET /admin/users/{id}", c.private(c.userDetail))
+	mux.Handle("POST /admin/users/{id}/roles", c.private(c.grantRole))
+	mux.Handle("POST /admin/users/{id}/roles/{key}/delete", c.private(c.revokeRole))
+	mux.Handle("GET /audit", c.private(c.auditLog))
+	mux.Handle("GET /rules", c.private(c.rules))
+	mux.Handle("GET /rules/{kind}/{id}", c.private(c.rule))
 	mux.Handle("GET /matrix", c.private(c.matrix))
 	mux.Handle("POST /matrix/preview", c.private(c.matrixPreview))
 	mux.Handle("POST /matrix/apply", c.private(c.matrixApply))
@@ -169,7 +197,12 @@ type errorPage struct {
 // and shown only as a request id.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *view, err error) {
 	e := errs.As(err)
-	status := statusOf[e.Kind]
+	status, ok := statusOf[e.Kind]
+	if !ok {
+		// A kind added to errs after this table: still an answer, never a
+		// panic from WriteHeader(0).
+		status = http.StatusInternalServerError
+	}
 	p := errorPage{Status: status, Title: v.T("error.title"), Message: v.lang.errText(e)}
 	switch e.Kind {
 	case errs.Unauthorized:

@@ -143,9 +143,10 @@ func TestHiddenCustomerIsNotFound(t *testing.T) {
 		r1, hidden := c.get(fmt.Sprintf("/customers/%d%s", west.ID, suffix))
 		r2, missing := c.get(fmt.Sprintf("/customers/%d%s", 99999999, suffix))
 		// The pages differ only in their own address, which the language
-		// switch links back to.
-		hidden = strings.ReplaceAll(hidden, fmt.Sprint(west.ID), "ID")
-		missing = strings.ReplaceAll(missing, "99999999", "ID")
+		// switch links back to. (Only the address is replaced: the id's
+		// digits may also occur in an asset's version hash.)
+		hidden = sameAddress(hidden, fmt.Sprint(west.ID))
+		missing = sameAddress(missing, "99999999")
 		if r1.StatusCode != http.StatusNotFound || r2.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: statuses %d and %d, want 404 and 404", suffix, r1.StatusCode, r2.StatusCode)
 		}
@@ -153,6 +154,13 @@ func TestHiddenCustomerIsNotFound(t *testing.T) {
 			t.Errorf("%s: a hidden customer's page differs from a missing one's", suffix)
 		}
 	}
+}
+
+// sameAddress writes a customer page's own address, plain or escaped in
+// the language switch's link, with ID for the customer's id.
+func sameAddress(body, id string) string {
+	body = strings.ReplaceAll(body, "/customers/"+id, "/customers/ID")
+	return strings.ReplaceAll(body, "%2Fcustomers%2F"+id, "%2Fcustomers%2FID")
 }
 
 // The language comes from Accept-Language until the switch sets a cookie.
@@ -193,7 +201,9 @@ func TestEveryPageRenders(t *testing.T) {
 				fmt.Sprintf("/customers/%d", cu.ID), fmt.Sprintf("/customers/%d/edit", cu.ID),
 				fmt.Sprintf("/customers/%d/access", cu.ID), "/nowhere"}
 			if who == "admin@demo.example" {
-				pages = append(pages, "/matrix", "/matrix?role=sales_rep", fmt.Sprintf("/customers/%d/access?user_id=%d", cu.ID, rep.UserID))
+				pages = append(pages, "/matrix", "/matrix?role=sales_rep", fmt.Sprintf("/customers/%d/access?user_id=%d", cu.ID, rep.UserID),
+					"/pools", "/admin/users", "/admin/users?q=east", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID),
+					"/audit", "/audit?action=role.&outcome=success&from=2020-01-01", "/audit?verify=1", "/rules")
 			}
 			for _, p := range pages {
 				resp, body := c.get(p)
@@ -250,5 +260,50 @@ func TestListRefusesBadParameters(t *testing.T) {
 	resp, body := c.get("/customers?q=" + url.QueryEscape("no such customer anywhere"))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<strong>0</strong>") {
 		t.Errorf("a search that matches nothing: status %d, want 200 and a count of 0", resp.StatusCode)
+	}
+}
+
+// The pools, admin, audit and rules pages are absent from a rep's nav and
+// refuse them when typed in; holders of the functions get them.
+func TestGovernancePagesNeedFunctions(t *testing.T) {
+	s := newSite(t)
+	c := newClient(t, s.URL)
+	c.signIn("east.rep1@demo.example")
+	_, body := c.get("/customers")
+	for _, link := range []string{`href="/pools"`, `href="/admin/users"`, `href="/audit"`, `href="/rules"`} {
+		if strings.Contains(body, link) {
+			t.Errorf("a rep's nav has %s", link)
+		}
+	}
+	for p, want := range map[string]int{"/admin/users": 403, "/admin/org": 403, "/admin/users/1": 403, "/audit": 403,
+		"/rules": 403, "/rules/sharing/1": 403, "/pools": 404, "/pools/1": 404} {
+		if resp, _ := c.get(p); resp.StatusCode != want {
+			t.Errorf("a rep's GET %s: %d, want %d", p, resp.StatusCode, want)
+		}
+	}
+	_, body = c.get("/customers")
+	resp, _ := c.post("/admin/users/1/roles", url.Values{"csrf": {csrf(t, body)}, "role": {"administrator"}, "reason": {"please"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a rep granting a role: %d, want 403", resp.StatusCode)
+	}
+
+	auditor := newClient(t, s.URL)
+	auditor.signIn("auditor@demo.example")
+	_, body = auditor.get("/customers")
+	for _, link := range []string{`href="/audit"`, `href="/rules"`} {
+		if !strings.Contains(body, link) {
+			t.Errorf("the auditor's nav lacks %s", link)
+		}
+	}
+	if strings.Contains(body, `href="/admin/users"`) {
+		t.Errorf("the auditor, who does not manage users, is offered the admin pages")
+	}
+	for _, p := range []string{"/audit", "/rules"} {
+		if resp, _ := auditor.get(p); resp.StatusCode != http.StatusOK {
+			t.Errorf("the auditor's GET %s: %d, want 200", p, resp.StatusCode)
+		}
+	}
+	if resp, _ := auditor.get("/audit?from=yesterday"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad audit filter: %d, want 400", resp.StatusCode)
 	}
 }

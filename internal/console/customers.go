@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"steward/internal/access"
@@ -124,7 +125,15 @@ type detailPage struct {
 	CanEdit, CanAddActivity                       bool
 	Done                                          string
 	Activity                                      form
+	Sharing                                       *sharingPanel
+	SharingError                                  string // a refused removal
+	Pool                                          *poolPanel
+
+	dir *directory
 }
+
+// doneMessages are the notices a redirect back to the customer may ask for.
+var doneMessages = []string{"saved", "created", "activity", "unchanged", "shared", "team", "unshared", "unteamed", "claimed"}
 
 // childLimit is how many contacts, deals and follow-ups the page shows.
 const childLimit = 50
@@ -138,7 +147,7 @@ func (c *Console) customerDetail(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return err
 	}
-	if d := r.URL.Query().Get("done"); d == "saved" || d == "created" || d == "activity" || d == "unchanged" {
+	if d := r.URL.Query().Get("done"); slices.Contains(doneMessages, d) {
 		p.Done = v.T("done." + d)
 	}
 	p.Activity = c.activityForm(v, nil, nil)
@@ -162,6 +171,15 @@ func (c *Console) loadDetail(r *http.Request, v *view, id int64) (*detailPage, e
 	}
 	p.CanEdit = allowed(ex, access.Customer, access.Edit)
 	p.CanAddActivity = allowed(ex, access.Activity, access.Create)
+	if p.dir, err = c.loadDirectory(ctx, v.act); err != nil {
+		return nil, err
+	}
+	if p.Sharing, err = c.loadSharing(r, v, p.dir, id, allowed(ex, access.Customer, access.Share)); err != nil {
+		return nil, err
+	}
+	if p.Pool, err = c.loadPoolPanel(r, v, cu, allowed(ex, access.Customer, access.Transfer)); err != nil {
+		return nil, err
+	}
 	page := childPage()
 	if p.Contacts, err = c.svc.Contacts(ctx, v.act, id, page); errs.KindOf(err) == errs.NotFound {
 		p.ContactsHidden, err = true, nil

@@ -470,7 +470,8 @@ func TestE2EPhoneLayoutAndLabels(t *testing.T) {
 	b.signIn("admin@demo.example")
 	b.do(chromedp.EmulateViewport(360, 740))
 	for _, p := range []string{"/customers", fmt.Sprintf("/customers/%d", cu.ID), fmt.Sprintf("/customers/%d/edit", cu.ID),
-		fmt.Sprintf("/customers/%d/access", cu.ID), "/matrix?role=sales_rep", "/customers/new"} {
+		fmt.Sprintf("/customers/%d/access", cu.ID), "/matrix?role=sales_rep", "/customers/new",
+		"/pools", "/admin/users", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID), "/audit", "/rules"} {
 		b.open(p)
 		if w := eval[int](b, "document.documentElement.scrollWidth - document.documentElement.clientWidth"); w > 0 {
 			t.Errorf("%s is %dpx wider than a 360px screen", p, w)
@@ -500,7 +501,7 @@ func TestScreenshots(t *testing.T) {
 	shot := func(name string) {
 		t.Helper()
 		take := chromedp.FullScreenshot(100)
-		if strings.HasPrefix(name, "customers") {
+		if strings.HasPrefix(name, "customers") || strings.HasPrefix(name, "audit") || name == "users" {
 			take = chromedp.CaptureScreenshot()
 		}
 		png, err := chromedp.Run(b.ctx, take)
@@ -526,6 +527,7 @@ func TestScreenshots(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`select[name="cell.customer.export"]`), "department"))
 	b.click("#review")
 	shot("matrix-confirm")
+	governanceShots(t, s, b, shot, cu.ID)
 	b.click("#lang-zh")
 	b.open("/customers")
 	shot("customers-zh")
@@ -536,4 +538,7 @@ func TestScreenshots(t *testing.T) {
 	shot("customers-phone")
 	b.open(fmt.Sprintf("/customers/%d", cu.ID))
 	shot("customer-phone")
+	b.do(chromedp.EmulateViewport(1280, 800))
+	b.open("/audit?verify=1")
+	shot("audit-zh")
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,14 @@ type form struct {
 	Submit string
 	Fields []field
 	Error  string // about the whole form: a refusal, a conflict
+	// Prefix keeps the ids of several forms on one page apart.
+	Prefix string
+	// Hidden are inputs the form carries unseen (besides the CSRF token).
+	Hidden []hidden
 }
+
+// hidden is an input the form carries unseen.
+type hidden struct{ Name, Value string }
 
 // HasErrors reports whether anything in the form is in error.
 func (f form) HasErrors() bool {
@@ -35,12 +43,24 @@ func (f form) HasErrors() bool {
 
 type field struct {
 	Name, Label, Kind, Value, Error, Autocomplete string
+	Hint                                          string
 	Required                                      bool
 	Max                                           int
 	Options                                       []option
+	Groups                                        []optgroup // a select's options in groups
+	Values                                        []string   // a checkbox list's checked values
 }
 
 type option struct{ Value, Label string }
+
+// optgroup is a labelled group of a select's options.
+type optgroup struct {
+	Label   string
+	Options []option
+}
+
+// Checked reports whether a checkbox list has the value checked.
+func (f field) Checked(value string) bool { return slices.Contains(f.Values, value) }
 
 // fieldErr is an error from the service, placed next to its field when it
 // names one of the form's fields and above the form otherwise.
@@ -60,13 +80,15 @@ func (c *Console) formError(r *http.Request, v *view, err error) (int, *fieldErr
 	return 0, nil, false
 }
 
-// place puts the error next to its field, or on the form.
+// place puts the error next to its field, or on the form. An error about
+// part of a field (principal.type, departments[2]) goes next to the field.
 func (f *form) place(fe *fieldErr) {
 	if fe == nil {
 		return
 	}
 	for i := range f.Fields {
-		if f.Fields[i].Name == fe.Field {
+		n := f.Fields[i].Name
+		if n == fe.Field || strings.HasPrefix(fe.Field, n+".") || strings.HasPrefix(fe.Field, n+"[") {
 			f.Fields[i].Error = fe.Message
 			return
 		}

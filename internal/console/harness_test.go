@@ -13,6 +13,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 
+	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/crm"
 	"steward/internal/demo"
@@ -38,6 +39,8 @@ func newSite(t testing.TB) *site {
 	svc := service.New(db, log)
 	// A cheap hash keeps seeding fast; the cost parameters are not under test.
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	// The audit page verifies the chain and its signed checkpoints.
+	svc.Signer = audit.GenerateSigner()
 	if _, err := demo.Seed(context.Background(), svc); err != nil {
 		t.Fatalf("seed: %v", err)
 	}

@@ -71,6 +71,25 @@ func (v *view) CanMatrix() bool {
 	return s.Can(access.ManageRoles) || s.Can(access.ManageUsers) || s.Can(access.ViewAudit)
 }
 
+// can reports whether the signed-in user holds a system function.
+func (v *view) can(f access.Function) bool { return v.act != nil && v.act.Subject.Can(f) }
+
+// CanPools reports whether the nav shows the pools: the user belongs to a
+// pool or manages them.
+func (v *view) CanPools() bool {
+	return v.act != nil && (len(v.act.Subject.PoolIDs()) > 0 || v.can(access.ManagePools))
+}
+
+// CanAdmin reports whether the nav shows the org and users pages.
+func (v *view) CanAdmin() bool { return v.can(access.ManageUsers) }
+
+// CanAudit reports whether the nav shows the audit trail.
+func (v *view) CanAudit() bool { return v.can(access.ViewAudit) }
+
+// CanRules reports whether the nav shows the sharing and restriction
+// rules, which service.SharingRules lets these functions read.
+func (v *view) CanRules() bool { return v.can(access.ManageSharing) || v.can(access.ViewAudit) }
+
 // LangURL is the language switch's link to the other language.
 func (v *view) LangURL(tag string) string {
 	return "/lang/" + tag + "?next=" + template.URLQueryEscaper(v.Path)
@@ -88,6 +107,30 @@ var funcs = template.FuncMap{
 	"scopeClass": func(s access.Scope) string {
 		return "s-" + strings.ReplaceAll(string(s), "_", "-")
 	},
+	"grants":   func(v *view, rows []grantRow, id string) grantTable { return grantTable{V: v, Rows: rows, ID: id} },
+	"entries":  func(v *view, rows []entryRow, id string) entryTable { return entryTable{V: v, Rows: rows, ID: id} },
+	"tree":     func(v *view, nodes []*orgNode) orgTable { return orgTable{V: v, Nodes: nodes} },
+	"rulelist": func(v *view, rows []ruleRow, id string) ruleTable { return ruleTable{V: v, Rows: rows, ID: id} },
+}
+
+// ruleTable is what the "rulelist" template draws.
+type ruleTable struct {
+	V    *view
+	Rows []ruleRow
+	ID   string
+}
+
+// orgTable is what the recursive "tree" template draws: one level.
+type orgTable struct {
+	V     *view
+	Nodes []*orgNode
+}
+
+// grantTable is what the "grants" template draws: a team or share list.
+type grantTable struct {
+	V    *view
+	Rows []grantRow
+	ID   string
 }
 
 // parsePages parses each page template together with the layout. A page
@@ -185,6 +228,14 @@ func (v *view) Section() string {
 		return "customers"
 	case strings.HasPrefix(p, "/matrix"):
 		return "matrix"
+	case strings.HasPrefix(p, "/pools"):
+		return "pools"
+	case strings.HasPrefix(p, "/admin"):
+		return "admin"
+	case strings.HasPrefix(p, "/audit"):
+		return "audit"
+	case strings.HasPrefix(p, "/rules"):
+		return "rules"
 	}
 	return ""
 }
