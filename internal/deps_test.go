@@ -25,11 +25,12 @@ var allowed = map[string][]string{
 	"store/storetest": {"store"},
 	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store"},
 	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store"},
-	"console":         {"errs", "org", "crm", "access", "service", "store"},
+	"console":         {"errs", "org", "crm", "access", "audit", "service", "store"},
 	"server":          {"httpapi", "console", "service"},
 	"demo":            {"errs", "org", "crm", "access", "service", "store"},
 	"bench":           {"errs", "org", "crm", "access", "service", "store"},
-	"cli":             {"errs", "audit", "store", "service", "server", "demo", "bench"},
+	"auditstream":     {"errs", "audit"},
+	"cli":             {"errs", "audit", "auditstream", "store", "service", "server", "demo", "bench"},
 }
 
 // forbiddenStd are standard packages the pure centre must not import.

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"steward/internal/authn"
 )
 
 // TestCrashKeepsAcknowledgedChanges kills `steward serve` with SIGKILL in
@@ -41,7 +43,8 @@ func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
 
 	addr := freeAddr(t)
 	srv := startServe(t, bin, env, addr)
-	token := login(t, addr)
+	var factor recoveryCodes
+	token := login(t, addr, &factor)
 	var mu sync.Mutex
 	var acked []int64
 	stop := make(chan struct{})
@@ -80,7 +83,7 @@ func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
 
 	srv = startServe(t, bin, env, addr)
 	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	token = login(t, addr)
+	token = login(t, addr, &factor)
 	// Walk every page: a burst can acknowledge more creates than one page holds.
 	created := map[string]bool{}
 	for cursor := ""; ; {
@@ -151,11 +154,50 @@ func startServe(t *testing.T, bin string, env []string, addr string) *exec.Cmd {
 	return nil
 }
 
-func login(t *testing.T, addr string) string {
+// recoveryCodes are the administrator's unused recovery codes: a tenant
+// made by steward init requires a second factor of administrators.
+type recoveryCodes []string
+
+// login signs the administrator in: the first time it enrols an
+// authenticator app (the session is limited to that until then), later it
+// completes the sign-in with a recovery code.
+func login(t *testing.T, addr string, codes *recoveryCodes) string {
 	t.Helper()
-	var res struct{ Token string }
+	var res struct {
+		Token    string `json:"token"`
+		Limit    string `json:"limit"`
+		MFAToken string `json:"mfa_token"`
+	}
 	if s := call(addr, "", "POST", "/auth/login", map[string]string{"tenant": "acme", "email": "admin@acme.example", "password": "correct-horse-battery-staple"}, &res); s != 200 {
 		t.Fatalf("login: %d", s)
+	}
+	if res.MFAToken != "" {
+		if len(*codes) == 0 {
+			t.Fatal("login asks for a second factor, and no recovery code is left")
+		}
+		code := (*codes)[0]
+		*codes = (*codes)[1:]
+		if s := call(addr, "", "POST", "/auth/mfa", map[string]string{"mfa_token": res.MFAToken, "code": code}, &res); s != 200 {
+			t.Fatalf("second factor: %d", s)
+		}
+		return res.Token
+	}
+	if res.Limit == "mfa_enrolment" {
+		var en struct{ Secret string }
+		if s := call(addr, res.Token, "POST", "/me/mfa/totp", nil, &en); s != 201 {
+			t.Fatalf("enrol: %d", s)
+		}
+		code, err := authn.TOTPAt(en.Secret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rc struct {
+			Codes []string `json:"recovery_codes"`
+		}
+		if s := call(addr, res.Token, "POST", "/me/mfa/totp/confirm", map[string]string{"code": code}, &rc); s != 200 {
+			t.Fatalf("confirm: %d", s)
+		}
+		*codes = rc.Codes
 	}
 	return res.Token
 }

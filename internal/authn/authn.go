@@ -80,6 +80,19 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 	return ok && encoded != dummyHash, nil
 }
 
+// NeedsRehash reports whether an encoded hash was made with lower costs
+// than the hasher's, so that the service can replace it at the next
+// sign-in, when the password is in hand. A hash that does not decode needs
+// one too.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, _, _, err := argon2id.DecodeHash(encoded)
+	if err != nil {
+		return true
+	}
+	return p.Memory < h.params.Memory || p.Iterations < h.params.Iterations ||
+		p.Parallelism < h.params.Parallelism || p.KeyLength < h.params.KeyLength
+}
+
 // dummyHash is verified against when there is no user, to spend the same time.
 var dummyHash = func() string {
 	s, err := argon2id.CreateHash("steward-no-such-user", Params)

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"time"
 
+	"steward/internal/auditstream"
 	"steward/internal/demo"
 	"steward/internal/errs"
 	"steward/internal/server"
@@ -22,6 +24,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	withDemo := fs.Bool("demo", false, "seed the demo company into an empty database")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	key := fs.String("audit-key", defaultAuditKey, "audit checkpoint signing key (PEM); created if missing; share it between nodes")
+	var stream streamFlag
+	fs.Var(&stream, auditstream.Flag, "also write audit entries as JSON lines to file:PATH, syslog:, syslog://HOST[:PORT] or syslog+tcp://HOST[:PORT]")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -38,6 +42,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	svc := service.New(db, log)
 	svc.Signer = signer
 	go runJobs(ctx, svc, log)
+	if stream.spec != nil {
+		go auditstream.New(*stream.spec, svc, log).Run(ctx)
+	}
 	if *withDemo {
 		created, err := demo.Seed(ctx, svc)
 		if err != nil {
@@ -123,4 +130,23 @@ func runJobs(ctx context.Context, svc *service.Service, log *slog.Logger) {
 			log.Info("job: returned idle customers to their pools", "count", n)
 		}
 	}
+}
+
+// streamFlag is --audit-stream: a destination, checked as it is set.
+type streamFlag struct{ spec *auditstream.Spec }
+
+func (f *streamFlag) String() string {
+	if f == nil || f.spec == nil {
+		return ""
+	}
+	return f.spec.String()
+}
+
+func (f *streamFlag) Set(s string) error {
+	sp, err := auditstream.Parse(s)
+	if err != nil {
+		return errors.New(errs.As(err).Message)
+	}
+	f.spec = &sp
+	return nil
 }

@@ -68,7 +68,8 @@ func Bulk(ctx context.Context, db *store.DB, svc *service.Service, opts BulkOpti
 	}
 	start := time.Now()
 	t, admin, err := svc.CreateTenant(ctx, service.NewTenant{Slug: opts.Tenant, Name: "Bulk " + opts.Tenant,
-		AdminEmail: "admin@" + opts.Tenant + ".example", AdminName: "Ada Admin", AdminPassword: Password})
+		AdminEmail: "admin@" + opts.Tenant + ".example", AdminName: "Ada Admin", AdminPassword: Password,
+		Security: Security()}) // benchmarks sign in with passwords alone, like the demo
 	if err != nil {
 		return rep, err
 	}

@@ -30,7 +30,7 @@ type Login struct {
 // whether it created anything.
 func Seed(ctx context.Context, svc *service.Service) (bool, error) {
 	_, _, err := svc.CreateTenant(ctx, service.NewTenant{Slug: Tenant, Name: "Demo Trading Co.",
-		AdminEmail: "admin@demo.example", AdminName: "Ada Admin", AdminPassword: Password})
+		AdminEmail: "admin@demo.example", AdminName: "Ada Admin", AdminPassword: Password, Security: Security()})
 	if errs.As(err).Code == "tenant_exists" {
 		return false, nil
 	}
@@ -49,6 +49,17 @@ func Seed(ctx context.Context, svc *service.Service) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// Security is the demo tenant's security settings: the defaults, except
+// that no role requires a second factor, so that every demo user signs in
+// with the documented password alone and the README's walk-through works.
+// A real tenant (steward init) requires one of administrators, auditors
+// and anyone who may export; the demo says so on its README page.
+func Security() *service.SecuritySettings {
+	st := service.DefaultSecurity()
+	st.MFARoles, st.MFAForExport = []string{}, false
+	return &st
 }
 
 func signIn(ctx context.Context, svc *service.Service, email string) (*service.Actor, error) {

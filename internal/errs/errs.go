@@ -21,6 +21,7 @@ const (
 	NotFound                 // missing, or not visible to the caller
 	Conflict                 // the request clashes with the current state
 	TooLarge                 // the request body is over the limit
+	TooMany                  // too many attempts; try again later
 )
 
 // Error is the error type used across Steward.

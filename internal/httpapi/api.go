@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,9 +38,10 @@ type Route struct {
 	Query    []Param
 	Body     any
 	Response any
-	Status   int  // success status; 200 unless set
-	CSV      bool // ?format=csv answers the same data as a CSV file
-	JSONL    bool // ?format=jsonl answers it as JSON Lines
+	Status   int      // success status; 200 unless set
+	CSV      bool     // ?format=csv answers the same data as a CSV file
+	JSONL    bool     // ?format=jsonl answers it as JSON Lines
+	limits   []string // session limits under which the route still works (see service.LimitError)
 	handle   func(a *API, w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error)
 }
 
@@ -70,8 +72,12 @@ func (a *API) serve(rt Route) http.Handler {
 		r = r.WithContext(service.WithRequest(r.Context(), service.RequestInfo{SourceIP: host, RequestID: requestID(r)}))
 		var act *service.Actor
 		if !rt.Public {
+			var limit string
 			var err error
-			if act, err = a.svc.Authenticate(r.Context(), bearer(r)); err != nil {
+			if act, limit, err = a.svc.AuthenticateLimited(r.Context(), bearer(r)); err == nil && limit != "" && !slices.Contains(rt.limits, limit) {
+				err = service.LimitError(limit)
+			}
+			if err != nil {
 				writeError(w, r, a.log, err)
 				return
 			}

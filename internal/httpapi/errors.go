@@ -17,6 +17,7 @@ var statusOf = map[errs.Kind]int{
 	errs.NotFound:     http.StatusNotFound,
 	errs.Conflict:     http.StatusConflict,
 	errs.TooLarge:     http.StatusRequestEntityTooLarge,
+	errs.TooMany:      http.StatusTooManyRequests,
 }
 
 // ErrorBody is the JSON shape of every error response.

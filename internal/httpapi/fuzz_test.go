@@ -50,9 +50,16 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		reflect.TypeFor[service.RestrictionInput](): target(func(in service.RestrictionInput) error {
 			return in.Criteria.Validate("criteria")
 		}),
-		reflect.TypeFor[service.PoolInput]():     target(func(service.PoolInput) error { return nil }),
-		reflect.TypeFor[service.ClaimRequest]():  target(func(service.ClaimRequest) error { return nil }),
-		reflect.TypeFor[service.ReturnRequest](): target(func(service.ReturnRequest) error { return nil }),
+		reflect.TypeFor[service.PoolInput]():             target(func(service.PoolInput) error { return nil }),
+		reflect.TypeFor[service.ClaimRequest]():          target(func(service.ClaimRequest) error { return nil }),
+		reflect.TypeFor[service.ReturnRequest]():         target(func(service.ReturnRequest) error { return nil }),
+		reflect.TypeFor[MFARequest]():                    target(func(MFARequest) error { return nil }),
+		reflect.TypeFor[StepUpRequest]():                 target(func(StepUpRequest) error { return nil }),
+		reflect.TypeFor[PasswordResetRequest]():          target(func(PasswordResetRequest) error { return nil }),
+		reflect.TypeFor[PasswordChangeRequest]():         target(func(PasswordChangeRequest) error { return nil }),
+		reflect.TypeFor[CodeRequest]():                   target(func(CodeRequest) error { return nil }),
+		reflect.TypeFor[service.SecuritySettingsInput](): target(service.CheckSecuritySettings),
+		reflect.TypeFor[service.APIKeyInput]():           target(func(service.APIKeyInput) error { return nil }),
 	}
 }
 
@@ -157,6 +164,11 @@ var bodySeeds = []string{
 	`{"name":"Key accounts","description":"top ten","members":[1,2,2,3]}`,
 	`{"key":"intern","name":"Intern","permissions":[{"object":"customer","action":"view","scope":"own"}],"functions":["view_audit"]}`,
 	`{"role":"auditor","expires_at":"2030-01-01T00:00:00Z","reason":"review"}`,
+	`{"mfa_token":"abc","code":"123 456"}`,
+	`{"tenant":"acme","token":"t","new_password":"a-long-enough-password-1"}`,
+	`{"profile":"dengbao-l3","lockout_threshold":10,"allowed_networks":["10.0.0.0/8","2001:db8::/32"],"role_networks":{"auditor":["192.0.2.1"]},"login_hours":{"sales_rep":"mon-fri 08:00-18:00"},"time_zone":"Asia/Shanghai"}`,
+	`{"profile":"default","idle_minutes":0,"login_hours":{"nope":"* 25:00-26:00"},"time_zone":"../../etc/passwd"}`,
+	`{"name":"ci","roles":["sales_rep"],"expires_at":"2030-01-01T00:00:00Z"}`,
 	`{"name":"Acme Ltd","industry":"retail","level":"A","region":"North","source":"web","phone":"+86 10 1234 5678","email":"info@acme.example","address":"1 Road","notes":"line 1\nline 2"}`,
 	`{"name":"Li Wei","title":"CTO","phone":"138-0000-0000","email":"li@acme.example","notes":""}`,
 	`{"name":"Renewal","amount":"1234.50","currency":"CNY","stage":"won","expected_close":"2025-12-31"}`,

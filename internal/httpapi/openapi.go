@@ -163,11 +163,16 @@ var errorMeaning = map[int]string{
 	http.StatusNotFound:              "No such record, or none you may see.",
 	http.StatusConflict:              "The request clashes with the current state.",
 	http.StatusRequestEntityTooLarge: "The request body is over 1 MiB.",
+	http.StatusTooManyRequests:       "Too many failed attempts from your network; try again later.",
 	http.StatusInternalServerError:   "A fault of ours; error.request_id identifies it in the log.",
 }
 
 // selfRoutes act only on the caller's own session and need no permission.
 var selfRoutes = map[string]bool{"/auth/login": true, "/auth/logout": true, "/me": true}
+
+// throttled routes check a secret and count failures per client network.
+var throttled = map[string]bool{"/auth/login": true, "/auth/mfa": true, "/auth/step-up": true,
+	"/auth/password-reset": true, "/me/password": true}
 
 // errorStatuses lists the error statuses a route can answer. Every route
 // can answer 401: a public one (signing in) when the details are wrong.
@@ -189,6 +194,9 @@ func errorStatuses(rt Route) []int {
 	}
 	if rt.Body != nil {
 		out = append(out, http.StatusRequestEntityTooLarge)
+	}
+	if throttled[rt.Path] {
+		out = append(out, http.StatusTooManyRequests)
 	}
 	return append(out, http.StatusInternalServerError)
 }

@@ -195,6 +195,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	crmExchanges(c, ids)
 	accessExchanges(c, ids)
 	errorExchanges(c, ids)
+	securityExchanges(c, ids)
 	c.call("POST", "/auth/logout", nil, http.StatusNoContent)
 	for _, rt := range httpapi.Routes() {
 		status := rt.Status
@@ -321,8 +322,10 @@ func newLiveClient(t *testing.T) *liveClient {
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(db, log)
 	svc.Signer = audit.GenerateSigner()
+	relaxed := service.DefaultSecurity() // the live check signs in with passwords; securityExchanges enrols a factor
+	relaxed.MFARoles, relaxed.MFAForExport = []string{}, false
 	_, _, err := svc.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme",
-		AdminEmail: "admin@acme.example", AdminPassword: "a-long-enough-password-1"})
+		AdminEmail: "admin@acme.example", AdminPassword: "a-long-enough-password-1", Security: &relaxed})
 	if err != nil {
 		t.Fatalf("create tenant: %v", err)
 	}

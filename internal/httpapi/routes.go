@@ -42,12 +42,16 @@ var (
 	userParams = append(append([]Param{}, listParams...), Param{"q", "string", "text to find in name or e-mail"})
 )
 
+// anyLimit lets a limited session (one that must first enrol a second
+// factor or change its password) use a route.
+var anyLimit = []string{service.LimitEnrolment, service.LimitPasswordChange}
+
 // Routes is the API's route table.
 func Routes() []Route {
-	return []Route{
+	return append([]Route{
 		{Method: "POST", Path: "/auth/login", Summary: "Sign in with a password", Public: true, Body: LoginRequest{}, Response: service.LoginResult{}, handle: (*API).login},
-		{Method: "POST", Path: "/auth/logout", Summary: "End this session", Status: http.StatusNoContent, handle: (*API).logout},
-		{Method: "GET", Path: "/me", Summary: "The signed-in user", Response: service.Me{}, handle: (*API).me},
+		{Method: "POST", Path: "/auth/logout", Summary: "End this session", Status: http.StatusNoContent, limits: anyLimit, handle: (*API).logout},
+		{Method: "GET", Path: "/me", Summary: "The signed-in user", Response: service.Me{}, limits: anyLimit, handle: (*API).me},
 
 		{Method: "GET", Path: "/departments", Summary: "The org tree", Response: service.Page[org.Department]{}, handle: (*API).listDepartments},
 		{Method: "POST", Path: "/departments", Summary: "Add a department", Body: org.DepartmentInput{}, Response: org.Department{}, Status: http.StatusCreated, handle: (*API).createDepartment},
@@ -133,5 +137,5 @@ func Routes() []Route {
 		{Method: "GET", Path: "/users/{id}/permission-history", Summary: "Every recorded change to what a user could do", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).permissionHistory},
 		{Method: "GET", Path: "/customers/{id}/access-history", Summary: "Who was granted or lost access to a customer, and when", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).accessHistory},
 		{Method: "POST", Path: "/pools/{id}/claim", Summary: "Claim a customer from a pool", Body: service.ClaimRequest{}, Response: crm.Customer{}, handle: (*API).claim},
-	}
+	}, securityRoutes()...)
 }

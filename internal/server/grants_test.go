@@ -31,6 +31,14 @@ func newSalesOrg(e *env) salesOrg {
 	return o
 }
 
+// relogin signs everyone in again, after the clock jumped past the idle
+// limit of their sessions.
+func (o *salesOrg) relogin(e *env) {
+	o.admin = e.login("acme", "admin@acme.example", pw)
+	o.a, o.b = e.login("acme", "a@acme.example", pw), e.login("acme", "b@acme.example", pw)
+	o.m, o.w = e.login("acme", "m@acme.example", pw), e.login("acme", "w@acme.example", pw)
+}
+
 func TestSharesAndTeams(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
@@ -56,6 +64,7 @@ func TestSharesAndTeams(t *testing.T) {
 		}
 		// The share expires: W loses access on the next request, though the row is still there.
 		e.advance(2 * time.Hour)
+		o.relogin(e) // sessions end after 30 idle minutes
 		if r := o.w.do("GET", cpath, nil); r.status != 404 {
 			t.Errorf("w after the share expired: %d", r.status)
 		}
@@ -234,7 +243,7 @@ func TestPools(t *testing.T) {
 			t.Errorf("re-claim inside the cool-down: %d %s", r.status, r.body)
 		}
 		e.advance(4 * 24 * time.Hour)
-		o.a = e.login("acme", "a@acme.example", pw) // sessions last 12 hours
+		o.relogin(e) // sessions last 12 hours, 30 minutes idle
 		o.a.must("POST", p("/pools/%d/claim", pool.ID), map[string]any{"customer_id": c2}, 200, nil)
 
 		// Without a follow-up for 30 days, claimed customers go back by themselves.

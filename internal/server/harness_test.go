@@ -50,7 +50,13 @@ func start(t *testing.T, db *store.DB) *env {
 // tenant creates a tenant and returns its administrator's client.
 func (e *env) tenant(slug string) *client {
 	e.t.Helper()
-	_, _, err := e.svc.CreateTenant(context.Background(), service.NewTenant{Slug: slug, Name: strings.ToUpper(slug), AdminEmail: "admin@" + slug + ".example", AdminPassword: pw})
+	// The access tests sign in as administrators and managers with a
+	// password alone; security_test.go covers the default, which requires a
+	// second factor of them.
+	relaxed := service.DefaultSecurity()
+	relaxed.MFARoles, relaxed.MFAForExport = []string{}, false
+	_, _, err := e.svc.CreateTenant(context.Background(), service.NewTenant{Slug: slug, Name: strings.ToUpper(slug), AdminEmail: "admin@" + slug + ".example", AdminPassword: pw,
+		Security: &relaxed})
 	if err != nil {
 		e.t.Fatalf("tenant %s: %v", slug, err)
 	}

@@ -60,6 +60,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	return nil
 }
 
+// secureHeaders sets the headers every response carries. The console
+// replaces the Content-Security-Policy with its own (same-origin scripts,
+// styles and images; frame-ancestors 'none' too). HSTS is sent only over
+// TLS, directly or through a proxy that says so: browsers ignore it over
+// plain HTTP, and the loopback demo must stay reachable without TLS.
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -70,7 +75,9 @@ func secureHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})

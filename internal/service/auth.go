@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"steward/internal/access"
 	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/errs"
@@ -12,92 +13,388 @@ import (
 	"steward/internal/store"
 )
 
-// LoginResult is a new session.
+// LoginResult is the answer to a sign-in: a session, or a request for the
+// second factor (MFARequired with an MFAToken for POST /auth/mfa). Limit,
+// when set, says what the session must do before anything else:
+// "mfa_enrolment" or "password_change".
 type LoginResult struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	User      org.User  `json:"user"`
+	Token       string    `json:"token,omitempty"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	User        org.User  `json:"user,omitzero"`
+	Limit       string    `json:"limit,omitempty"`
+	MFARequired bool      `json:"mfa_required,omitempty"`
+	MFAToken    string    `json:"mfa_token,omitempty"`
 }
 
-// errBadLogin is the one answer for every failed sign-in: unknown tenant,
-// unknown user, wrong password or an inactive account look the same.
-var errBadLogin = errs.E(errs.Unauthorized, "invalid_credentials", "the tenant, e-mail or password is wrong")
+// The limits a session can carry, and the error every other call answers.
+const (
+	LimitEnrolment      = "mfa_enrolment"
+	LimitPasswordChange = "password_change"
+)
 
-// Login checks a password and opens a session.
-func (s *Service) Login(ctx context.Context, tenantSlug, email, password string) (LoginResult, error) {
-	var res LoginResult
-	if len(password) > 4*s.Passwords.MaxLength {
-		// Refuse before hashing: a huge password is a cheap way to burn CPU.
-		return res, errBadLogin
+// challengeTTL is how long a correct password waits for its second factor;
+// challengeAttempts how many wrong codes it survives.
+const (
+	challengeTTL      = 5 * time.Minute
+	challengeAttempts = 5
+)
+
+var (
+	// errBadLogin is the one answer for every failed sign-in: unknown
+	// tenant, unknown user, wrong password, a locked, slowed or inactive
+	// account, a network or an hour the account may not sign in from look
+	// the same. The audit trail records which it was.
+	errBadLogin  = errs.E(errs.Unauthorized, "invalid_credentials", "the tenant, e-mail or password is wrong")
+	errThrottled = errs.E(errs.TooMany, "too_many_attempts", "too many failed attempts from your network; wait a minute and try again")
+	errMFAToken  = errs.E(errs.Unauthorized, "mfa_token_invalid", "the sign-in has expired or was already completed; sign in again")
+	errSession   = errs.E(errs.Unauthorized, "unauthenticated", "the session is missing or has expired")
+	errStepUp    = errs.E(errs.Unauthorized, "step_up_required", "this needs a recent sign-in: confirm your password at POST /auth/step-up")
+)
+
+// LimitError is what a limited session gets for anything but its task.
+func LimitError(limit string) error {
+	if limit == LimitPasswordChange {
+		return errs.E(errs.Forbidden, "password_change_required", "your password has expired; change it at POST /me/password first")
 	}
-	var u org.User
-	var hash string
-	var tenantID int64
+	return errs.E(errs.Forbidden, "mfa_enrolment_required", "your role requires a second factor; enrol one at POST /me/mfa/totp first")
+}
+
+// account is everything signing in needs to know of one user.
+type account struct {
+	tenant    org.Tenant
+	user      org.User // ID 0 when there is no such user
+	creds     store.Credentials
+	roles     []access.Role
+	st        SecuritySettings
+	hasFactor bool
+}
+
+func (acc *account) roleKeys() []string {
+	out := make([]string, len(acc.roles))
+	for i, r := range acc.roles {
+		out[i] = r.Key
+	}
+	return out
+}
+
+// Login checks a password. It opens a session, or, when the user has a
+// second factor, answers MFARequired with a token for CompleteMFA.
+func (s *Service) Login(ctx context.Context, tenantSlug, email, password string) (LoginResult, error) {
+	now, ip := s.now(), requestOf(ctx).SourceIP
+	if !s.throttle.allows(ip, now) {
+		return LoginResult{}, errThrottled
+	}
+	var acc account
+	if len(password) <= 4*s.Passwords.MaxLength { // a huge password is a cheap way to burn CPU
+		var err error
+		if acc, err = s.findAccount(ctx, tenantSlug, email); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	fail := func(reason string) (LoginResult, error) {
+		s.throttle.fail(ip, now)
+		if acc.tenant.ID != 0 {
+			s.recordLoginFailure(ctx, acc.tenant.ID, acc.user.ID, reason)
+		}
+		return LoginResult{}, errBadLogin
+	}
+	if acc.user.ID == 0 {
+		if _, err := s.Hasher.Verify(ctx, password, ""); err != nil { // the same time as a real check
+			return LoginResult{}, err
+		}
+		return fail("unknown_account")
+	}
+	ok, reason, err := s.attempt(ctx, &acc, now, func() (bool, error) { return s.Hasher.Verify(ctx, password, acc.creds.Hash) })
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if !ok {
+		return fail(reason)
+	}
+	if reason := refusal(&acc, ip, now); reason != "" {
+		return fail(reason)
+	}
+	rehash := ""
+	if s.Hasher.NeedsRehash(acc.creds.Hash) {
+		if rehash, err = s.Hasher.Hash(ctx, password); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	var res LoginResult
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.ResetFailedLogins(ctx, acc.tenant.ID, acc.user.ID); err != nil {
+			return err
+		}
+		if rehash != "" {
+			if err := tx.SetPasswordHash(ctx, acc.tenant.ID, acc.user.ID, rehash); err != nil {
+				return err
+			}
+		}
+		if acc.hasFactor {
+			res, err = s.challenge(ctx, tx, &acc, now)
+			return err
+		}
+		res, err = s.openSession(ctx, tx, &acc, now, "password")
+		return err
+	})
+	return res, err
+}
+
+// attempt runs one guess at an account under its lockout, and says why it
+// failed. The attempt is counted before it is checked, with a
+// compare-and-set on the count, so that parallel guesses each take their
+// own place in the run (and its delays) instead of all passing the check
+// at once; a success resets the count.
+func (s *Service) attempt(ctx context.Context, acc *account, now time.Time, check func() (bool, error)) (bool, string, error) {
+	at := acc.st.policy().Lockout.Check(acc.creds.FailedLogins, acc.creds.LastFailedAt, now)
+	reserved := false
+	if at.Allowed {
+		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			reserved, err = tx.ReserveLoginAttempt(ctx, acc.tenant.ID, acc.user.ID, acc.creds.FailedLogins, now)
+			return err
+		})
+		if err != nil {
+			return false, "", err
+		}
+	}
+	if !reserved {
+		_, err := s.Hasher.Verify(ctx, "", "") // the same time as a real check
+		if at.Locked {
+			return false, "locked", err
+		}
+		return false, "throttled", err
+	}
+	ok, err := check()
+	if err != nil || !ok {
+		return false, "wrong_password", err
+	}
+	return true, "", nil
+}
+
+// refusal says why a sign-in with the right password is refused, or "".
+func refusal(acc *account, ip string, now time.Time) string {
+	switch {
+	case acc.user.Status != org.StatusActive:
+		return "inactive"
+	case !acc.st.networkAllowed(ip, acc.roleKeys()):
+		return "network_not_allowed"
+	case !acc.st.hoursAllowed(acc.roleKeys(), now):
+		return "outside_login_hours"
+	}
+	return ""
+}
+
+// findAccount loads an account by tenant slug and e-mail; a missing tenant
+// or user leaves the ids at 0.
+func (s *Service) findAccount(ctx context.Context, tenantSlug, email string) (account, error) {
+	var acc account
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		t, err := tx.TenantBySlug(ctx, strings.TrimSpace(tenantSlug))
 		if err != nil {
 			return err
 		}
-		tenantID = t.ID
-		u, hash, err = tx.UserCredentials(ctx, t.ID, strings.ToLower(strings.TrimSpace(email)))
-		return err
-	})
-	if err != nil && errs.KindOf(err) != errs.NotFound {
-		return res, err
-	}
-	ok, verr := s.Hasher.Verify(ctx, password, hash)
-	if verr != nil {
-		return res, verr
-	}
-	if err != nil || !ok || u.Status != org.StatusActive {
-		if tenantID != 0 {
-			s.recordLoginFailure(ctx, tenantID, u.ID)
-		}
-		return res, errBadLogin
-	}
-	token, tokenHash, err := authn.NewToken()
-	if err != nil {
-		return res, err
-	}
-	now := s.now()
-	sess := store.Session{TenantID: tenantID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateSession(ctx, &sess, tokenHash); err != nil {
+		acc.tenant = t
+		u, _, err := tx.UserCredentials(ctx, t.ID, strings.ToLower(strings.TrimSpace(email)))
+		if err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, &Actor{UserID: u.ID, SessionID: sess.ID}, tenantID, event{action: "auth.login", targetType: "user", targetID: u.ID}); err != nil {
-			return err
-		}
-		return s.loadRoleKeys(ctx, tx, tenantID, &u)
+		return s.loadAccount(ctx, tx, &acc, u)
 	})
-	if err != nil {
-		return res, err
+	if errs.KindOf(err) == errs.NotFound {
+		err = nil
 	}
-	return LoginResult{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
+	return acc, err
 }
 
-// Authenticate resolves a bearer token to an actor, or fails with 401.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error) {
-	if token == "" || len(token) > 200 {
-		return nil, errs.E(errs.Unauthorized, "unauthenticated", "sign in first")
+// loadAccount fills in what signing in needs of a known user.
+func (s *Service) loadAccount(ctx context.Context, tx *store.Tx, acc *account, u org.User) error {
+	var err error
+	if acc.creds, err = tx.UserSecurity(ctx, acc.tenant.ID, u.ID); err != nil {
+		return err
 	}
+	if acc.roles, err = tx.UserRoles(ctx, acc.tenant.ID, u.ID, s.now()); err != nil {
+		return err
+	}
+	if acc.st, err = securityOf(ctx, tx, acc.tenant.ID); err != nil {
+		return err
+	}
+	if acc.hasFactor, err = tx.HasFactor(ctx, acc.tenant.ID, u.ID); err != nil {
+		return err
+	}
+	acc.user = u
+	acc.user.Roles = acc.roleKeys()
+	return nil
+}
+
+// challenge stores a sign-in waiting for its second factor.
+func (s *Service) challenge(ctx context.Context, tx *store.Tx, acc *account, now time.Time) (LoginResult, error) {
+	token, hash, err := authn.NewToken()
+	if err != nil {
+		return LoginResult{}, err
+	}
+	c := store.Challenge{TenantID: acc.tenant.ID, UserID: acc.user.ID, ExpiresAt: now.Add(challengeTTL)}
+	if err := tx.CreateChallenge(ctx, &c, hash); err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{MFARequired: true, MFAToken: token}, nil
+}
+
+// openSession starts a session for an account whose credentials were just
+// checked, limited when the password has expired or a required second
+// factor is missing, and records the sign-in.
+func (s *Service) openSession(ctx context.Context, tx *store.Tx, acc *account, now time.Time, via string) (LoginResult, error) {
+	token, hash, err := authn.NewToken()
+	if err != nil {
+		return LoginResult{}, err
+	}
+	_, absolute := acc.st.limits(isAdmin(acc.roles))
+	sess := store.Session{TenantID: acc.tenant.ID, UserID: acc.user.ID, CreatedAt: now, AuthAt: now,
+		ExpiresAt: now.Add(absolute), Limit: acc.limit(now), SourceIP: requestOf(ctx).SourceIP}
+	if err := tx.CreateSession(ctx, &sess, hash); err != nil {
+		return LoginResult{}, err
+	}
+	if err := s.record(ctx, tx, &Actor{UserID: acc.user.ID, SessionID: sess.ID}, acc.tenant.ID, event{action: "auth.login",
+		targetType: "user", targetID: acc.user.ID, details: map[string]any{"via": via, "limit": sess.Limit}}); err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: token, ExpiresAt: sess.ExpiresAt, User: acc.user, Limit: sess.Limit}, nil
+}
+
+// limit is what a session of the account must do first, if anything.
+func (acc *account) limit(now time.Time) string {
+	if acc.st.policy().Expired(acc.creds.PasswordChangedAt, now) {
+		return LimitPasswordChange
+	}
+	if !acc.hasFactor && acc.st.requiresMFA(acc.roles) {
+		return LimitEnrolment
+	}
+	return ""
+}
+
+// limits are the idle and absolute session lifetimes for a user.
+func (st SecuritySettings) limits(admin bool) (idle, absolute time.Duration) {
+	c := st.sessions()
+	if admin {
+		return c.AdminIdle, c.AdminAbsolute
+	}
+	return c.Idle, c.Absolute
+}
+
+// isAdmin reports whether roles make their holder an administrator, whose
+// sessions are shorter: the administrator preset, or any role that manages
+// users, roles or security.
+func isAdmin(roles []access.Role) bool {
+	for _, r := range roles {
+		if r.Key == "administrator" {
+			return true
+		}
+		for _, f := range r.Functions {
+			if f == access.ManageUsers || f == access.ManageRoles || f == access.ManageSecurity {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Authenticate resolves a bearer token (a session or an API key) to an
+// actor, or fails with 401. A limited session is refused with 403: only
+// the API's enrolment and password routes accept one, through
+// AuthenticateLimited.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error) {
+	a, limit, err := s.AuthenticateLimited(ctx, token)
+	if err == nil && limit != "" {
+		return nil, LimitError(limit)
+	}
+	return a, err
+}
+
+// AuthenticateLimited is Authenticate that also accepts a limited session,
+// returning its limit; the caller must allow only the limit's task.
+func (s *Service) AuthenticateLimited(ctx context.Context, token string) (*Actor, string, error) {
+	if token == "" || len(token) > 200 {
+		return nil, "", errs.E(errs.Unauthorized, "unauthenticated", "sign in first")
+	}
+	if strings.HasPrefix(token, apiKeyPrefix) {
+		a, err := s.authenticateKey(ctx, token)
+		return a, "", err
+	}
+	now, ip := s.now(), requestOf(ctx).SourceIP
 	var a *Actor
+	var sess store.Session
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		sess, err := tx.SessionByHash(ctx, authn.TokenHash(token), s.now())
-		if err != nil {
-			return errs.E(errs.Unauthorized, "unauthenticated", "the session is missing or has expired")
+		var err error
+		if sess, err = tx.SessionByHash(ctx, authn.TokenHash(token), now); err != nil {
+			return errSession
 		}
-		u, sub, err := s.actorSubject(ctx, tx, sess.TenantID, sess.UserID)
-		if errs.KindOf(err) == errs.NotFound || err == nil && u.Status != org.StatusActive {
-			return errs.E(errs.Unauthorized, "unauthenticated", "the session is no longer valid")
-		}
-		if err != nil {
+		var st SecuritySettings
+		if a, st, err = s.actorIn(ctx, tx, sess.TenantID, sess.UserID, ip); err != nil {
 			return err
 		}
-		a = &Actor{TenantID: sess.TenantID, UserID: u.ID, SessionID: sess.ID, User: u, Subject: sub}
+		a.SessionID = sess.ID
+		if !authn.SessionValid(sess.CreatedAt, sess.LastSeenAt, now, subjectIsAdmin(a.Subject), st.sessions()) {
+			return errSession
+		}
 		return nil
 	})
-	return a, err
+	if err != nil {
+		return nil, "", err
+	}
+	if now.Sub(sess.LastSeenAt) >= time.Minute { // once a minute is precise enough for idle limits of 5 minutes and more
+		if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, sess.TenantID, sess.ID, now) }); err != nil {
+			s.Log.Error("session: recording use failed", "session_id", sess.ID, "err", err)
+		}
+	}
+	return a, sess.Limit, nil
+}
+
+// actorIn builds the actor of an active user calling from ip, refusing an
+// address outside the networks the tenant and the user's roles allow.
+func (s *Service) actorIn(ctx context.Context, tx *store.Tx, tenantID, userID int64, ip string) (*Actor, SecuritySettings, error) {
+	u, sub, err := s.actorSubject(ctx, tx, tenantID, userID)
+	if errs.KindOf(err) == errs.NotFound || err == nil && u.Status != org.StatusActive {
+		return nil, SecuritySettings{}, errs.E(errs.Unauthorized, "unauthenticated", "the session is no longer valid")
+	}
+	if err != nil {
+		return nil, SecuritySettings{}, err
+	}
+	st, err := securityOf(ctx, tx, tenantID)
+	if err != nil {
+		return nil, st, err
+	}
+	if !st.networkAllowed(ip, sub.RoleKeys) {
+		return nil, st, errs.E(errs.Forbidden, "network_not_allowed", "your organisation does not allow access from this network")
+	}
+	u.Roles = sub.RoleKeys
+	return &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub}, st, nil
+}
+
+// subjectIsAdmin is isAdmin for a subject already built.
+func subjectIsAdmin(sub *access.Subject) bool {
+	for _, k := range sub.RoleKeys {
+		if k == "administrator" {
+			return true
+		}
+	}
+	return sub.Can(access.ManageUsers) || sub.Can(access.ManageRoles) || sub.Can(access.ManageSecurity)
+}
+
+// needStepUp fails unless the actor's session authenticated within the
+// step-up window. API keys never qualify; actors without a session (jobs)
+// are the system itself.
+func (s *Service) needStepUp(ctx context.Context, tx *store.Tx, a *Actor) error {
+	if a.APIKeyID != 0 {
+		return errStepUp
+	}
+	if a.SessionID == 0 {
+		return nil
+	}
+	sess, err := tx.SessionByID(ctx, a.TenantID, a.SessionID)
+	if err != nil || !authn.Fresh(sess.AuthAt, s.now()) {
+		return errStepUp
+	}
+	return nil
 }
 
 // Logout ends the actor's session.
@@ -161,13 +458,14 @@ func (s *Service) ActorFor(ctx context.Context, tenantID, userID int64) (*Actor,
 	return a, err
 }
 
-// recordLoginFailure records a failed sign-in in the tenant's trail. The
+// recordLoginFailure records a failed sign-in in the tenant's trail, in a
+// transaction of its own, since the sign-in itself changes nothing. The
 // e-mail typed is personal data and is not kept; a known account is named
-// by its id.
-func (s *Service) recordLoginFailure(ctx context.Context, tenantID, userID int64) {
+// by its id, and the reason says which check refused it.
+func (s *Service) recordLoginFailure(ctx context.Context, tenantID, userID int64, reason string) {
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		return s.record(ctx, tx, nil, tenantID, event{action: "auth.login_failed", targetType: "user", targetID: userID, outcome: audit.Failure,
-			links: store.AuditLinks{User: userID}})
+			details: map[string]string{"reason": reason}, links: store.AuditLinks{User: userID}})
 	})
 	if err != nil {
 		s.Log.Error("audit: recording a failed sign-in failed", "err", err)

@@ -27,13 +27,16 @@ type Service struct {
 	Now        func() time.Time // the clock; tests set their own
 	SessionTTL time.Duration
 	Passwords  authn.Policy
+	Sender     Sender // delivers password-reset tokens out of band; nil: the API answer carries them
 	subjects   *subjectCache
+	throttle   *throttle // failed sign-ins per client network
 }
 
 // New returns a service with production defaults.
 func New(db *store.DB, log *slog.Logger) *Service {
 	return &Service{DB: db, Hasher: authn.NewHasher(4, nil), Log: log,
-		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy, subjects: newSubjectCache()}
+		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy, subjects: newSubjectCache(),
+		throttle: newThrottle(authn.DefaultIPRate)}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
@@ -44,6 +47,7 @@ type Actor struct {
 	TenantID  int64
 	UserID    int64
 	SessionID int64
+	APIKeyID  int64 // set when the caller signed in with an API key
 	User      org.User
 	Subject   *access.Subject
 }
@@ -72,6 +76,7 @@ func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u o
 	if f.Roles, err = tx.UserRoles(ctx, tenantID, u.ID, f.Now); err != nil {
 		return nil, err
 	}
+	f.Roles = keyRoles(ctx, f.Roles) // an API key acts with a subset of its creator's roles
 	// The manager chain is walked only when a role needs it: for the head of
 	// a large company it is thousands of rows on every request.
 	if usesScope(f.Roles, access.Subordinates) {

@@ -42,7 +42,11 @@ func newSubjectFixture(t *testing.T, e store.Engine) subjectFixture {
 	}
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	f := subjectFixture{a: newService(dbA, &now), b: newService(open(), &now), now: &now, dsn: dsn}
-	tn, admin, err := f.a.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme", AdminEmail: "a@acme.example", AdminPassword: "correct-horse-battery-staple"})
+	// No second factor required: the test grants auditor to a user who has none.
+	relaxed := service.DefaultSecurity()
+	relaxed.MFARoles, relaxed.MFAForExport = []string{}, false
+	tn, admin, err := f.a.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme", AdminEmail: "a@acme.example", AdminPassword: "correct-horse-battery-staple",
+		Security: &relaxed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,18 @@ type NewTenant struct {
 	AdminEmail    string
 	AdminName     string
 	AdminPassword string
+	// Security is the tenant's first security settings; nil takes
+	// DefaultSecurity (a second factor for administrators, auditors and
+	// exporters). The demo relaxes it.
+	Security *SecuritySettings
+}
+
+func presetKeys() []string {
+	var out []string
+	for _, r := range access.Presets() {
+		out = append(out, r.Key)
+	}
+	return out
 }
 
 // CreateTenant creates a tenant with its root department, the preset roles
@@ -54,6 +66,14 @@ func (s *Service) CreateTenant(ctx context.Context, in NewTenant) (org.Tenant, o
 		}
 		if err := tx.CreateAuditHead(ctx, t.ID); err != nil {
 			return err
+		}
+		if in.Security != nil {
+			if err := in.Security.validate(presetKeys()); err != nil {
+				return err
+			}
+			if err := s.saveSecurity(ctx, tx, t.ID, *in.Security); err != nil {
+				return err
+			}
 		}
 		root, err := tx.CreateDepartment(ctx, t.ID, nil, name, now)
 		if err != nil {

@@ -58,7 +58,7 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in org.UserInput) (o
 	if in.Password == nil {
 		return u, errs.Field("password", "field_required", "password is required")
 	}
-	if err := s.Passwords.Check("password", *in.Password); err != nil {
+	if err := s.tenantPolicy(ctx, a.TenantID).Check("password", *in.Password); err != nil {
 		return u, err
 	}
 	hash, err := s.Hasher.Hash(ctx, *in.Password)
@@ -271,6 +271,12 @@ func (s *Service) assign(ctx context.Context, tx *store.Tx, a *Actor, userID int
 		if !a.Subject.Can(f) {
 			return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot grant a role with the %s function, which you do not hold", f)
 		}
+	}
+	if err := s.needStepUp(ctx, tx, a); err != nil {
+		return err
+	}
+	if err := s.needFactorFor(ctx, tx, a.TenantID, userID, r, field); err != nil {
+		return err
 	}
 	by := a.UserID
 	if err := tx.Assign(ctx, a.TenantID, &store.Assignment{UserID: userID, RoleID: r.ID, Reason: reason, ExpiresAt: exp, GrantedBy: &by}, s.now()); err != nil {

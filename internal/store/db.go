@@ -37,6 +37,7 @@ type DB struct {
 	Engine Engine
 	write  *sql.DB
 	read   *sql.DB
+	stmts  *stmtCache // hot statements of write transactions
 }
 
 // Open connects to a database named by DSN: "sqlite:PATH" or
@@ -75,7 +76,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, errs.Wrap(err, "store.open")
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{Engine: SQLite, write: w, read: r}
+	db := &DB{Engine: SQLite, write: w, read: r, stmts: newStmtCache(w)}
 	return db, db.ping(ctx)
 }
 
@@ -87,7 +88,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	p.SetMaxOpenConns(20)
 	p.SetMaxIdleConns(20)
 	p.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{Engine: Postgres, write: p, read: p}
+	db := &DB{Engine: Postgres, write: p, read: p, stmts: newStmtCache(p)}
 	return db, db.ping(ctx)
 }
 
@@ -101,6 +102,7 @@ func (db *DB) ping(ctx context.Context) error {
 
 // Close releases the database.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -112,11 +114,17 @@ func (db *DB) Close() error {
 type Tx struct {
 	tx     *sql.Tx
 	engine Engine
+	stmts  *stmtCache // nil in read transactions
 }
 
 // Write runs fn in a read-write transaction, committing if it returns nil.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.write, false, fn)
+	err := db.run(ctx, db.write, false, fn)
+	if db.stmts.pending() {
+		// Outside the transaction: preparing borrows a connection.
+		db.stmts.prepareWanted(ctx)
+	}
+	return err
 }
 
 // Read runs fn in a read-only transaction.
@@ -133,7 +141,11 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	// The deferred rollback also covers a panic in fn, which would otherwise
 	// keep SQLite's single writer connection forever. After a commit it is a no-op.
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(&Tx{tx: tx, engine: db.Engine}); err != nil {
+	t := &Tx{tx: tx, engine: db.Engine}
+	if !readOnly {
+		t.stmts = db.stmts
+	}
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -86,8 +86,8 @@ func (t *Tx) Users(ctx context.Context, tenantID int64, p UserPage) ([]org.User,
 func (t *Tx) CreateUser(ctx context.Context, tenantID int64, u *org.User, hash string, now time.Time) error {
 	u.CreatedAt, u.UpdatedAt = now, now
 	id, err := t.insert(ctx, "store.CreateUser", `INSERT INTO users
-		(tenant_id, email, name, phone, department_id, manager_id, status, password_hash, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+		(tenant_id, email, name, phone, department_id, manager_id, status, password_hash, created_at, updated_at, password_changed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)`,
 		tenantID, u.Email, u.Name, u.Phone, u.DepartmentID, nullID(u.ManagerID), u.Status, hash, Micros(now))
 	if e, ok := err.(*errs.Error); ok && e.Code == "already_exists" {
 		return &errs.Error{Kind: errs.Conflict, Code: "email_taken", Field: "email", Message: "a user with this e-mail already exists"}

@@ -1,0 +1,362 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"steward/internal/audit"
+	"steward/internal/authn"
+	"steward/internal/errs"
+	"steward/internal/org"
+	"steward/internal/store"
+)
+
+// TOTPEnrolment is a new authenticator secret to scan: the secret itself,
+// its otpauth:// URI, and the URI as a QR code (PNG).
+type TOTPEnrolment struct {
+	Secret string `json:"secret"`
+	URI    string `json:"otpauth_uri"`
+	QRPNG  []byte `json:"qr_png"`
+}
+
+// RecoveryCodes are shown once, when a factor is confirmed; only their
+// hashes are kept.
+type RecoveryCodes struct {
+	Codes []string `json:"recovery_codes"`
+}
+
+// StartTOTP makes a new secret for the actor's authenticator app. It
+// counts only once confirmed with a code from the app.
+func (s *Service) StartTOTP(ctx context.Context, a *Actor) (TOTPEnrolment, error) {
+	var out TOTPEnrolment
+	if a.APIKeyID != 0 {
+		return out, errs.E(errs.Forbidden, "session_required", "second factors are managed from a signed-in session, not with an API key")
+	}
+	secret, err := authn.NewTOTPSecret()
+	if err != nil {
+		return out, err
+	}
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		t, err := tx.Tenant(ctx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		if out.URI, err = authn.TOTPURI(issuer(t), a.User.Email, secret); err != nil {
+			return err
+		}
+		if err := tx.StartTOTP(ctx, a.TenantID, a.UserID, secret, s.now()); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "mfa.totp.start", targetType: "user", targetID: a.UserID, links: store.AuditLinks{User: a.UserID}})
+	})
+	if err != nil {
+		return out, err
+	}
+	out.Secret = secret
+	out.QRPNG, err = authn.TOTPQRCode(out.URI, 256)
+	return out, err
+}
+
+// issuer is the label an authenticator app shows: Steward and the tenant.
+func issuer(t org.Tenant) string {
+	return "Steward " + strings.NewReplacer(":", " ").Replace(t.Name)
+}
+
+// ConfirmTOTP turns on the pending factor with a first code from the app
+// and returns fresh recovery codes. The actor's other sessions end; this
+// one is no longer limited to enrolment.
+func (s *Service) ConfirmTOTP(ctx context.Context, a *Actor, code string) (RecoveryCodes, error) {
+	var out RecoveryCodes
+	if a.APIKeyID != 0 {
+		return out, errs.E(errs.Forbidden, "session_required", "second factors are managed from a signed-in session, not with an API key")
+	}
+	codes, hashes, err := authn.NewRecoveryCodes()
+	if err != nil {
+		return out, err
+	}
+	now := s.now()
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		f, err := tx.TOTPFactor(ctx, a.TenantID, a.UserID)
+		if errs.KindOf(err) == errs.NotFound || err == nil && f.ConfirmedAt != nil {
+			return errs.E(errs.Conflict, "no_pending_factor", "start an enrolment with POST /me/mfa/totp first")
+		}
+		if err != nil {
+			return err
+		}
+		st, err := securityOf(ctx, tx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		step, err := authn.VerifyTOTP("code", f.Secret, code, now, f.LastStep, st.window())
+		if err != nil {
+			return asInvalid(err)
+		}
+		if ok, err := tx.SpendTOTPStep(ctx, a.TenantID, a.UserID, step); err != nil || !ok {
+			if err == nil { // a parallel confirm spent it first
+				err = errs.Field("code", "totp_reused", "this code was already used; wait for the next one")
+			}
+			return err
+		}
+		if err := tx.ConfirmTOTP(ctx, a.TenantID, a.UserID, hashes, now); err != nil {
+			return err
+		}
+		if err := s.afterFactorChange(ctx, tx, a, now); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "mfa.totp.enrol", targetType: "user", targetID: a.UserID, links: store.AuditLinks{User: a.UserID}})
+	})
+	out.Codes = codes
+	return out, err
+}
+
+// RemoveTOTP turns the actor's second factor off. It needs a recent
+// authentication; if a role still requires a factor, the session is
+// limited to enrolling a new one.
+func (s *Service) RemoveTOTP(ctx context.Context, a *Actor) error {
+	now := s.now()
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.needStepUp(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := tx.DeleteFactors(ctx, a.TenantID, a.UserID); err != nil {
+			return err
+		}
+		if err := s.afterFactorChange(ctx, tx, a, now); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "mfa.totp.remove", targetType: "user", targetID: a.UserID, links: store.AuditLinks{User: a.UserID}})
+	})
+}
+
+// afterFactorChange ends the actor's other sessions and sets what this one
+// must still do.
+func (s *Service) afterFactorChange(ctx context.Context, tx *store.Tx, a *Actor, now time.Time) error {
+	if err := tx.DeleteOtherSessions(ctx, a.TenantID, a.UserID, a.SessionID); err != nil {
+		return err
+	}
+	return s.relimit(ctx, tx, a.TenantID, a.UserID, a.SessionID, now)
+}
+
+// relimit recomputes the limit of a session after its user proved who they
+// are again or changed a credential, and records the authentication.
+func (s *Service) relimit(ctx context.Context, tx *store.Tx, tenantID, userID, sessionID int64, now time.Time) error {
+	if sessionID == 0 {
+		return nil
+	}
+	acc := account{tenant: org.Tenant{ID: tenantID}}
+	u, err := tx.User(ctx, tenantID, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.loadAccount(ctx, tx, &acc, u); err != nil {
+		return err
+	}
+	return tx.RefreshSession(ctx, tenantID, sessionID, now, acc.limit(now))
+}
+
+// asInvalid turns a wrong code from a signed-in user into a 400 naming the
+// field: a 401 would read as the session having ended.
+func asInvalid(err error) error {
+	e := errs.As(err)
+	if e.Kind != errs.Unauthorized {
+		return err
+	}
+	c := *e
+	c.Kind = errs.Invalid
+	return &c
+}
+
+// CompleteMFA finishes a sign-in that answered MFARequired with a code
+// from the authenticator app or a recovery code. A TOTP code is accepted
+// once: its time step is stored, atomically, as the user's last.
+func (s *Service) CompleteMFA(ctx context.Context, mfaToken, code string) (LoginResult, error) {
+	now, ip := s.now(), requestOf(ctx).SourceIP
+	if !s.throttle.allows(ip, now) {
+		return LoginResult{}, errThrottled
+	}
+	var ch store.Challenge
+	var acc account
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if mfaToken == "" || len(mfaToken) > 200 {
+			return errMFAToken
+		}
+		if ch, err = tx.ChallengeByHash(ctx, authn.TokenHash(mfaToken), now); err != nil {
+			return errMFAToken
+		}
+		acc.tenant, err = tx.Tenant(ctx, ch.TenantID)
+		if err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, ch.TenantID, ch.UserID)
+		if err != nil {
+			return err
+		}
+		return s.loadAccount(ctx, tx, &acc, u)
+	})
+	if err != nil {
+		s.throttle.fail(ip, now)
+		return LoginResult{}, err
+	}
+	if acc.user.Status != org.StatusActive || !acc.st.policy().Lockout.Check(acc.creds.FailedLogins, acc.creds.LastFailedAt, now).Allowed {
+		s.throttle.fail(ip, now)
+		s.recordLoginFailure(ctx, acc.tenant.ID, acc.user.ID, "second_factor_refused")
+		return LoginResult{}, errMFAToken
+	}
+	via, err := s.secondFactor(ctx, &acc, code, now)
+	if err != nil {
+		s.throttle.fail(ip, now)
+		s.secondFactorFailed(ctx, &acc, ch, errs.As(err).Code, now)
+		return LoginResult{}, err
+	}
+	var res LoginResult
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if ok, err := tx.DeleteChallenge(ctx, ch.ID); err != nil || !ok {
+			if err == nil {
+				err = errMFAToken // a parallel request completed it
+			}
+			return err
+		}
+		if err := tx.ResetFailedLogins(ctx, acc.tenant.ID, acc.user.ID); err != nil {
+			return err
+		}
+		res, err = s.openSession(ctx, tx, &acc, now, via)
+		return err
+	})
+	return res, err
+}
+
+// secondFactor checks a code against the account's factor: six digits are
+// a TOTP code, anything else a recovery code. It spends what it accepts,
+// with a compare-and-set, and says which it was.
+func (s *Service) secondFactor(ctx context.Context, acc *account, code string, now time.Time) (string, error) {
+	var f store.TOTP
+	var hashes []string
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if f, err = tx.TOTPFactor(ctx, acc.tenant.ID, acc.user.ID); err != nil {
+			return err
+		}
+		hashes, err = tx.RecoveryCodes(ctx, acc.tenant.ID, acc.user.ID)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	step, err := authn.VerifyTOTP("code", f.Secret, code, now, f.LastStep, acc.st.window())
+	if err == nil {
+		var ok bool
+		err = s.DB.Write(ctx, func(tx *store.Tx) error {
+			ok, err = tx.SpendTOTPStep(ctx, acc.tenant.ID, acc.user.ID, step)
+			return err
+		})
+		if err == nil && !ok {
+			err = &errs.Error{Kind: errs.Unauthorized, Code: "totp_reused", Field: "code", Message: "this code was already used; wait for the next one"}
+		}
+		return "totp", err
+	}
+	if errs.As(err).Code != "totp_malformed" {
+		return "", err
+	}
+	i, err := authn.MatchRecoveryCode("code", code, hashes)
+	if err != nil {
+		if errs.As(err).Code == "recovery_code_malformed" {
+			return "", errs.Field("code", "code_malformed", "code must be the 6 digits your authenticator app shows or one of your recovery codes")
+		}
+		return "", err
+	}
+	var ok bool
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		ok, err = tx.SpendRecoveryCode(ctx, acc.tenant.ID, acc.user.ID, hashes[i])
+		return err
+	})
+	if err == nil && !ok {
+		err = &errs.Error{Kind: errs.Unauthorized, Code: "recovery_code_invalid", Field: "code", Message: "this recovery code is wrong or was already used"}
+	}
+	return "recovery_code", err
+}
+
+// secondFactorFailed counts a wrong code against the challenge (which ends
+// after challengeAttempts) and the account's lockout, and records it.
+func (s *Service) secondFactorFailed(ctx context.Context, acc *account, ch store.Challenge, reason string, now time.Time) {
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		n, err := tx.CountChallengeAttempt(ctx, ch.ID)
+		if err != nil {
+			return err
+		}
+		if n >= challengeAttempts {
+			if _, err := tx.DeleteChallenge(ctx, ch.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.CountFailedLogin(ctx, acc.tenant.ID, acc.user.ID, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, nil, acc.tenant.ID, event{action: "auth.login_failed", targetType: "user", targetID: acc.user.ID,
+			outcome: audit.Failure, details: map[string]string{"reason": reason, "stage": "second_factor"}, links: store.AuditLinks{User: acc.user.ID}})
+	})
+	if err != nil {
+		s.Log.Error("audit: recording a failed second factor failed", "err", err)
+	}
+}
+
+// StepUp proves again who the actor is, with their password and, when
+// they have one, a second-factor code, so that sensitive operations are
+// allowed for the next authn.StepUpWindow.
+func (s *Service) StepUp(ctx context.Context, a *Actor, password, code string) error {
+	if a.APIKeyID != 0 || a.SessionID == 0 {
+		return errs.E(errs.Forbidden, "session_required", "step-up needs a signed-in session")
+	}
+	now, ip := s.now(), requestOf(ctx).SourceIP
+	if !s.throttle.allows(ip, now) {
+		return errThrottled
+	}
+	acc, err := s.accountOf(ctx, a)
+	if err != nil {
+		return err
+	}
+	errWrong := errs.E(errs.Unauthorized, "step_up_failed", "the password or code is wrong")
+	ok, _, err := s.attempt(ctx, &acc, now, func() (bool, error) { return s.Hasher.Verify(ctx, password, acc.creds.Hash) })
+	if err == nil && ok && acc.hasFactor {
+		_, err = s.secondFactor(ctx, &acc, code, now)
+		ok = err == nil
+		if errs.KindOf(err) == errs.Unauthorized || errs.KindOf(err) == errs.Invalid {
+			err = nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.throttle.fail(ip, now)
+		s.recordLoginFailure(ctx, a.TenantID, a.UserID, "step_up")
+		return errWrong
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.ResetFailedLogins(ctx, a.TenantID, a.UserID); err != nil {
+			return err
+		}
+		if err := tx.RefreshSession(ctx, a.TenantID, a.SessionID, now, acc.limit(now)); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "auth.step_up", targetType: "session", targetID: a.SessionID})
+	})
+}
+
+// accountOf loads the sign-in state of the actor's own account.
+func (s *Service) accountOf(ctx context.Context, a *Actor) (account, error) {
+	var acc account
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if acc.tenant, err = tx.Tenant(ctx, a.TenantID); err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, a.TenantID, a.UserID)
+		if err != nil {
+			return err
+		}
+		return s.loadAccount(ctx, tx, &acc, u)
+	})
+	return acc, err
+}
