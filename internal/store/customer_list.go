@@ -49,6 +49,11 @@ func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q C
 	common := b.common(t, q)
 	order := orderBy(q)
 	limit := " LIMIT " + itoa(q.Limit)
+	// The branches are joined with UNION ALL: IN ignores duplicates anyway,
+	// and UNION made SQLite sort every branch by id to merge them (a page
+	// of the team manager's fourteen branches: 7.6 ms with UNION, 5.6 ms
+	// without).
+	//
 	// Sorted by last activity, the team and shares walk their grants in
 	// that order (orderedGrants); other sorts look the grants up and sort.
 	ordered := q.Sort == "last_activity_at"
@@ -63,8 +68,8 @@ func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q C
 		}
 	}
 	sqlText := `SELECT ` + customerCols + ` FROM customers WHERE tenant_id = $1 AND id IN (` +
-		strings.Join(branches, " UNION ") + `)` + order + limit
-	rows, err := t.query(ctx, "store.Customers", sqlText, b.args...)
+		strings.Join(branches, " UNION ALL ") + `)` + order + limit
+	rows, err := t.queryList(ctx, "store.Customers", sqlText, b.args...)
 	if err != nil {
 		return nil, err
 	}

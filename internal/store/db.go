@@ -38,6 +38,7 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	stmts  *stmtCache // hot statements of write transactions
+	lists  *listStmts // SQLite only: prepared list queries of read transactions
 }
 
 // Open connects to a database named by DSN: "sqlite:PATH" or
@@ -76,7 +77,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, errs.Wrap(err, "store.open")
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{Engine: SQLite, write: w, read: r, stmts: newStmtCache(w)}
+	db := &DB{Engine: SQLite, write: w, read: r, stmts: newStmtCache(w), lists: newListStmts(r)}
 	return db, db.ping(ctx)
 }
 
@@ -103,6 +104,9 @@ func (db *DB) ping(ctx context.Context) error {
 // Close releases the database.
 func (db *DB) Close() error {
 	db.stmts.close()
+	if db.lists != nil {
+		db.lists.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -115,6 +119,7 @@ type Tx struct {
 	tx     *sql.Tx
 	engine Engine
 	stmts  *stmtCache // nil in read transactions
+	lists  *listStmts // nil but in SQLite read transactions
 }
 
 // Write runs fn in a read-write transaction, committing if it returns nil.
@@ -129,7 +134,11 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 
 // Read runs fn in a read-only transaction.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.read, true, fn)
+	err := db.run(ctx, db.read, true, fn)
+	if db.lists != nil && db.lists.pending() {
+		db.lists.prepareWanted(ctx) // outside the transaction, as in Write
+	}
+	return err
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
@@ -144,6 +153,8 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	t := &Tx{tx: tx, engine: db.Engine}
 	if !readOnly {
 		t.stmts = db.stmts
+	} else {
+		t.lists = db.lists
 	}
 	if err := fn(t); err != nil {
 		return err
@@ -160,6 +171,19 @@ func (t *Tx) exec(ctx context.Context, op, q string, args ...any) (sql.Result, e
 		return nil, t.classify(err, op)
 	}
 	return res, nil
+}
+
+// queryList is query for a permission-filtered list, prepared from the
+// second call on SQLite (listcache.go).
+func (t *Tx) queryList(ctx context.Context, op, q string, args ...any) (*sql.Rows, error) {
+	if t.lists == nil {
+		return t.query(ctx, op, q, args...)
+	}
+	rows, err := t.lists.query(ctx, t.tx, q, args...)
+	if err != nil {
+		return nil, t.classify(err, op)
+	}
+	return rows, nil
 }
 
 func (t *Tx) query(ctx context.Context, op, q string, args ...any) (*sql.Rows, error) {
