@@ -117,7 +117,7 @@ func (b *BulkLoad) AnalyzeGrants(ctx context.Context) error {
 		analyze = `VACUUM (ANALYZE) `
 	}
 	for _, t := range []string{"customers", "customer_team", "customer_shares", "groups", "group_members",
-		"sharing_rules", "restriction_rules", "pools", "pool_departments"} {
+		"sharing_rules", "sharing_rule_matches", "restriction_rules", "pools", "pool_departments"} {
 		if _, err := b.conn.ExecContext(ctx, analyze+t); err != nil {
 			return errs.Wrap(err, "store.bulk.AnalyzeGrants")
 		}
