@@ -12,7 +12,13 @@
 // Besides customers and the matrix, the console has the pools (claim and
 // return), the sharing panel of a customer (team and shares), the org and
 // users with role assignments, the audit trail with its verification, and
-// the sharing and restriction rules. The nav offers a page only to those
+// the sharing and restriction rules, the security settings, and every
+// user's own account: password, authenticator app, recovery codes and
+// sessions. Signing in asks for the second factor after the password when
+// one is enrolled; a session the service limits to enrolling one (or to
+// changing an expired password) reaches only the pages for that task; an
+// action the service refuses for want of a recent sign-in asks for the
+// password again and is then redone. The nav offers a page only to those
 // whose functions let them use it; typed in by anyone else, a page answers
 // 403 (or 404 where the thing itself is hidden).
 package console
@@ -23,6 +29,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 
 	"steward/internal/errs"
 	"steward/internal/service"
@@ -49,6 +56,7 @@ type Console struct {
 	pages  map[string]*template.Template
 	static map[string]staticFile
 	urls   map[string]string // asset name → versioned URL
+	mux    *http.ServeMux    // the routes, for redoing an action after a step-up
 }
 
 // New returns the console over a service. It panics if the embedded
@@ -67,8 +75,13 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /static/{name}", c.serveStatic)
 	mux.Handle("GET /signin", c.public(c.signInPage))
 	mux.Handle("POST /signin", c.public(c.signIn))
+	mux.Handle("POST /signin/code", c.public(c.signInCode))
 	mux.Handle("GET /lang/{lang}", c.public(c.setLang))
-	mux.Handle("POST /signout", c.private(c.signOut))
+	mux.Handle("POST /signout", c.limited(c.signOut, service.LimitEnrolment, service.LimitPasswordChange))
+	mux.Handle("POST /stepup", c.private(c.stepUp))
+	c.accountRoutes(mux)
+	mux.Handle("GET /admin/security", c.private(c.securityPage))
+	mux.Handle("POST /admin/security", c.private(c.saveSecurity))
 	mux.Handle("GET /{$}", c.private(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		http.Redirect(w, r, "/customers", http.StatusSeeOther)
 		return nil
@@ -108,6 +121,7 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("/", c.public(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		return errs.NotVisible("page")
 	}))
+	c.mux = mux
 	return withHeaders(mux)
 }
 
@@ -136,20 +150,33 @@ func (c *Console) public(h handler) http.Handler {
 	})
 }
 
-// private serves a page that needs a session. It authenticates every
+// private serves a page that needs a full session. It authenticates every
 // request afresh, so a change to roles or the org counts at once; on a POST
 // it checks the form's CSRF token before anything else runs.
-func (c *Console) private(h handler) http.Handler {
+func (c *Console) private(h handler) http.Handler { return c.limited(h) }
+
+// limited serves a page that a session limited to one task (enrolling a
+// second factor, changing an expired password) may also use when its limit
+// is among limits. Any other page sends such a session to its task, as the
+// API answers it 403: the console has no second path around the limit.
+//
+// An action the service answers with step_up_required shows the
+// re-authentication form, which redoes the action once it succeeds.
+func (c *Console) limited(h handler, limits ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := c.newView(w, r)
 		r = r.WithContext(service.WithRequest(r.Context(), requestInfo(w, r)))
 		token := sessionToken(r)
-		act, err := c.svc.Authenticate(r.Context(), token)
+		act, limit, err := c.svc.AuthenticateLimited(r.Context(), token)
 		if err != nil {
 			c.toSignIn(w, r, token != "")
 			return
 		}
-		v.act, v.CSRF = act, csrfToken(token)
+		if limit != "" && !slices.Contains(limits, limit) {
+			http.Redirect(w, r, limitPage(limit), http.StatusSeeOther)
+			return
+		}
+		v.act, v.CSRF, v.Limit = act, csrfToken(token), limit
 		if r.Method == http.MethodPost {
 			if err := checkForm(w, r, v.CSRF); err != nil {
 				c.fail(w, r, v, err)
@@ -162,10 +189,23 @@ func (c *Console) private(h handler) http.Handler {
 			return
 		}
 		v.Me = &me
-		if err := h(w, r, v); err != nil {
+		err = h(w, r, v)
+		switch {
+		case err == nil:
+		case errs.As(err).Code == stepUpRequired:
+			c.askStepUp(w, r, v)
+		default:
 			c.fail(w, r, v, err)
 		}
 	})
+}
+
+// limitPage is where a limited session does its task.
+func limitPage(limit string) string {
+	if limit == service.LimitEnrolment {
+		return "/account/mfa"
+	}
+	return "/account"
 }
 
 func requestInfo(w http.ResponseWriter, r *http.Request) service.RequestInfo {
@@ -182,6 +222,7 @@ var statusOf = map[errs.Kind]int{
 	errs.NotFound:     http.StatusNotFound,
 	errs.Conflict:     http.StatusConflict,
 	errs.TooLarge:     http.StatusRequestEntityTooLarge,
+	errs.TooMany:      http.StatusTooManyRequests,
 }
 
 // errorPage is what the error template shows.

@@ -199,11 +199,11 @@ func TestEveryPageRenders(t *testing.T) {
 			c.get("/lang/" + lang)
 			pages := []string{"/customers", "/customers?sort=name&level=A", "/customers/new",
 				fmt.Sprintf("/customers/%d", cu.ID), fmt.Sprintf("/customers/%d/edit", cu.ID),
-				fmt.Sprintf("/customers/%d/access", cu.ID), "/nowhere"}
+				fmt.Sprintf("/customers/%d/access", cu.ID), "/account", "/account/mfa", "/nowhere"}
 			if who == "admin@demo.example" {
 				pages = append(pages, "/matrix", "/matrix?role=sales_rep", fmt.Sprintf("/customers/%d/access?user_id=%d", cu.ID, rep.UserID),
 					"/pools", "/admin/users", "/admin/users?q=east", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID),
-					"/audit", "/audit?action=role.&outcome=success&from=2020-01-01", "/audit?verify=1", "/rules")
+					"/audit", "/audit?action=role.&outcome=success&from=2020-01-01", "/audit?verify=1", "/rules", "/admin/security")
 			}
 			for _, p := range pages {
 				resp, body := c.get(p)

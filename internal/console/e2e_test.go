@@ -471,7 +471,7 @@ func TestE2EPhoneLayoutAndLabels(t *testing.T) {
 	b.do(chromedp.EmulateViewport(360, 740))
 	for _, p := range []string{"/customers", fmt.Sprintf("/customers/%d", cu.ID), fmt.Sprintf("/customers/%d/edit", cu.ID),
 		fmt.Sprintf("/customers/%d/access", cu.ID), "/matrix?role=sales_rep", "/customers/new",
-		"/pools", "/admin/users", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID), "/audit", "/rules"} {
+		"/pools", "/admin/users", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID), "/audit", "/rules", "/account", "/admin/security"} {
 		b.open(p)
 		if w := eval[int](b, "document.documentElement.scrollWidth - document.documentElement.clientWidth"); w > 0 {
 			t.Errorf("%s is %dpx wider than a 360px screen", p, w)
@@ -501,7 +501,7 @@ func TestScreenshots(t *testing.T) {
 	shot := func(name string) {
 		t.Helper()
 		take := chromedp.FullScreenshot(100)
-		if strings.HasPrefix(name, "customers") || strings.HasPrefix(name, "audit") || name == "users" {
+		if strings.HasPrefix(name, "customers") || strings.HasPrefix(name, "audit") || name == "users" || name == "security" {
 			take = chromedp.CaptureScreenshot()
 		}
 		png, err := chromedp.Run(b.ctx, take)
@@ -541,4 +541,5 @@ func TestScreenshots(t *testing.T) {
 	b.do(chromedp.EmulateViewport(1280, 800))
 	b.open("/audit?verify=1")
 	shot("audit-zh")
+	securityShots(t, s, b, shot)
 }

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 
@@ -30,6 +32,9 @@ type site struct {
 	URL string
 	svc *service.Service
 	db  *store.DB
+	// skew moves the service's clock ahead of the real one, for sessions
+	// that should look older and TOTP steps that should have passed.
+	skew atomic.Int64
 }
 
 func newSite(t testing.TB) *site {
@@ -41,12 +46,29 @@ func newSite(t testing.TB) *site {
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	// The audit page verifies the chain and its signed checkpoints.
 	svc.Signer = audit.GenerateSigner()
+	s := &site{svc: svc, db: db}
+	svc.Now = func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())).UTC() }
 	if _, err := demo.Seed(context.Background(), svc); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	srv := httptest.NewServer(server.Handler(svc, log))
 	t.Cleanup(srv.Close)
-	return &site{URL: srv.URL, svc: svc, db: db}
+	s.URL = srv.URL
+	return s
+}
+
+// advance moves the service's clock forward.
+func (s *site) advance(d time.Duration) { s.skew.Add(int64(d)) }
+
+// totp is the code an authenticator app with secret shows now, by the
+// service's clock.
+func (s *site) totp(t testing.TB, secret string) string {
+	t.Helper()
+	code, err := authn.TOTPAt(secret, s.svc.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 // actor signs a demo user in through the service, for setting up and

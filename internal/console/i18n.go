@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -77,11 +78,32 @@ func (l lang) errText(e *errs.Error) string {
 	if l == english {
 		return e.Message
 	}
-	if m, ok := messages["err."+e.Code]; ok {
+	m, ok := messages["err."+e.Code]
+	if !ok {
+		return e.Message
+	}
+	n := strings.Count(m[l], "%s")
+	if n == 0 {
 		return m[l]
 	}
-	return e.Message
+	// The translation names the numbers of the English message (a length,
+	// a range); if they are not all there, the English says it better.
+	nums := numberRE.FindAllStringSubmatch(e.Message, -1)
+	if len(nums) != n {
+		return e.Message
+	}
+	args := make([]any, n)
+	for i, x := range nums {
+		args[i] = x[1] + units[strings.TrimSuffix(x[2], "s")]
+	}
+	return fmt.Sprintf(m[l], args...)
 }
+
+// numberRE finds the numbers of a service message, with the unit of a
+// duration (authn writes bounds as "5 minutes", "12 hours").
+var numberRE = regexp.MustCompile(`([0-9]+)(?: (minutes?|hours?)\b)?`)
+
+var units = map[string]string{"minute": " 分钟", "hour": " 小时"}
 
 // factText translates the engine's explanation of a grant path. The engine
 // writes a small fixed set of English sentences; anything else (a rule's
@@ -118,6 +140,8 @@ var messages = map[string][2]string{
 	"nav.signout":        {"Sign out", "退出"},
 	"nav.language":       {"Language", "语言"},
 	"nav.signedin":       {"Signed in as", "当前用户"},
+	"nav.security":       {"Security", "安全设置"},
+	"nav.account":        {"My account", "我的账户"},
 	"signin.title":       {"Sign in", "登录"},
 	"signin.intro":       {"Sign in to your organisation's Steward.", "登录您所在组织的 Steward。"},
 	"signin.tenant":      {"Organisation", "组织"},
@@ -128,6 +152,112 @@ var messages = map[string][2]string{
 	"signin.failed":      {"The organisation, e-mail or password is wrong.", "组织、电子邮件或密码不正确。"},
 	"signin.expired":     {"Your session has ended. Please sign in again.", "会话已结束，请重新登录。"},
 	"signin.signedout":   {"You have signed out.", "您已退出。"},
+
+	"signin.code.title":   {"Second step", "第二步验证"},
+	"signin.code.intro":   {"Your password was right. Now type the code your authenticator app shows, or one of your recovery codes.", "密码正确。请输入身份验证器应用显示的验证码，或您的一个恢复码。"},
+	"signin.code":         {"Code", "验证码"},
+	"signin.code.hint":    {"6 digits, or a recovery code (each works once)", "6 位数字，或一个恢复码（每个只能用一次）"},
+	"signin.code.submit":  {"Verify", "验证"},
+	"signin.code.restart": {"Start again with the password", "重新输入密码登录"},
+	"signin.code.expired": {"The sign-in has expired or was already completed. Please sign in again.", "本次登录已过期或已完成，请重新登录。"},
+
+	"stepup.title":     {"Confirm it is you", "确认您的身份"},
+	"stepup.intro":     {"This action needs a sign-in less than 10 minutes old. Type your password again; the action is then carried out.", "此操作需要 10 分钟内的登录验证。请再次输入密码，随后将继续执行该操作。"},
+	"stepup.code.hint": {"The code from your authenticator app, if you use one", "如已设置身份验证器，请输入其显示的验证码"},
+	"stepup.submit":    {"Confirm and continue", "确认并继续"},
+
+	"enrol.title":     {"Set up an authenticator app", "设置身份验证器"},
+	"enrol.forced":    {"Your role requires a second factor. Set up an authenticator app before you continue.", "您的角色要求使用第二重验证。请先设置身份验证器，然后才能继续。"},
+	"enrol.intro":     {"Use an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or FreeOTP). Signing in will then ask for its code after your password.", "请使用手机上的身份验证器应用（如 Google Authenticator、Microsoft Authenticator 或 FreeOTP）。此后登录时，输入密码后还需输入其验证码。"},
+	"enrol.start":     {"Set up an authenticator app", "设置身份验证器"},
+	"enrol.scan":      {"Scan this QR code with the app.", "用应用扫描此二维码。"},
+	"enrol.qr.alt":    {"QR code of your authenticator secret", "身份验证器密钥的二维码"},
+	"enrol.manual":    {"Or type this key into the app:", "或在应用中手动输入此密钥："},
+	"enrol.type":      {"Type the code the app shows.", "输入应用显示的验证码。"},
+	"enrol.code":      {"Code from the app", "应用显示的验证码"},
+	"enrol.code.hint": {"6 digits", "6 位数字"},
+	"enrol.confirm":   {"Turn on", "启用"},
+
+	"recovery.title":    {"Store your recovery codes now", "请立即保存恢复码"},
+	"recovery.warning":  {"Your authenticator app is on. These 10 recovery codes are shown this once: store them somewhere safe now. Each signs you in once if you lose your phone.", "身份验证器已启用。以下 10 个恢复码只显示这一次，请立即妥善保存。手机丢失时，每个恢复码可登录一次。"},
+	"recovery.hint":     {"Steward keeps only their hashes and cannot show them again.", "Steward 只保存其哈希值，无法再次显示。"},
+	"recovery.continue": {"I have stored them: continue", "我已保存，继续"},
+
+	"account.title":              {"My account", "我的账户"},
+	"account.back":               {"Back to my account", "返回我的账户"},
+	"account.password":           {"Password", "密码"},
+	"account.password.expired":   {"Your password has expired. Choose a new one to continue.", "您的密码已过期。请设置新密码后继续。"},
+	"account.password.hint":      {"A long passphrase is best. Your other sessions end when it changes.", "建议使用较长的短语。修改后，您的其他会话将结束。"},
+	"account.password.submit":    {"Change password", "修改密码"},
+	"account.mfa":                {"Authenticator app", "身份验证器"},
+	"account.mfa.intro":          {"A second factor protects your account if your password leaks. Removing it needs your password again.", "第二重验证可在密码泄露时保护您的账户。移除时需要再次输入密码。"},
+	"account.mfa.remove":         {"Remove the authenticator app", "移除身份验证器"},
+	"account.sessions":           {"My sessions", "我的会话"},
+	"account.sessions.intro":     {"Where you are signed in. Sign out any you do not recognise.", "您当前的登录会话。如有不认识的，请将其退出。"},
+	"account.session.created":    {"Signed in (UTC)", "登录时间（UTC）"},
+	"account.session.seen":       {"Last seen (UTC)", "最近使用（UTC）"},
+	"account.session.ip":         {"Address", "地址"},
+	"account.session.end":        {"Sign out", "退出"},
+	"account.session.this":       {"this session", "当前会话"},
+	"account.sessions.others":    {"Sign out everywhere else", "退出其他所有会话"},
+	"field.current_password":     {"Current password", "当前密码"},
+	"field.new_password":         {"New password", "新密码"},
+	"field.repeat_password":      {"New password again", "再次输入新密码"},
+	"done.account.password":      {"Password changed. Your other sessions have ended.", "密码已修改，您的其他会话已结束。"},
+	"done.account.mfa_removed":   {"The authenticator app was removed.", "身份验证器已移除。"},
+	"done.account.session_ended": {"The session was signed out.", "该会话已退出。"},
+	"done.account.others_ended":  {"Every other session was signed out.", "其他所有会话均已退出。"},
+
+	"security.title":                 {"Security settings", "安全设置"},
+	"security.intro":                 {"How people of your organisation sign in: passwords, lockout, sessions, second factors and where they may sign in from.", "您组织的登录规则：密码、锁定、会话、第二重验证以及允许登录的网络。"},
+	"security.settings":              {"Settings", "设置"},
+	"security.save":                  {"Save settings", "保存设置"},
+	"security.breaks":                {"Breaks:", "不符合："},
+	"security.profile":               {"Profile", "配置模板"},
+	"security.profile.default":       {"Default (NIST SP 800-63B-4, OWASP ASVS 5.0)", "默认（NIST SP 800-63B-4、OWASP ASVS 5.0）"},
+	"security.profile.dengbao-l3":    {"等保 level 3 (GB/T 22239-2019)", "等保三级（GB/T 22239-2019）"},
+	"security.profile.hint":          {"Choosing another profile gives its values to the password and lockout fields you leave unchanged.", "切换模板后，未修改的密码与锁定字段将采用该模板的值。"},
+	"security.min_length":            {"Minimum password length", "密码最短长度"},
+	"security.min_length_mfa":        {"Minimum length with a second factor", "使用第二重验证时的最短长度"},
+	"security.min_classes":           {"Character classes required", "须包含的字符类别数"},
+	"security.expiry_days":           {"Password expiry (days, 0 = never)", "密码有效期（天，0 表示不过期）"},
+	"security.history":               {"Passwords remembered", "不得重复使用的历史密码数"},
+	"security.lockout_threshold":     {"Lock after failures", "连续失败锁定次数"},
+	"security.lockout_minutes":       {"Lockout minutes (0 = until reset)", "锁定时长（分钟，0 表示直至重置）"},
+	"security.idle_minutes":          {"Session idle limit (minutes)", "会话空闲上限（分钟）"},
+	"security.absolute_hours":        {"Session lifetime (hours)", "会话最长时间（小时）"},
+	"security.admin_idle_minutes":    {"Administrator idle limit (minutes)", "管理员空闲上限（分钟）"},
+	"security.admin_absolute_hours":  {"Administrator session lifetime (hours)", "管理员会话最长时间（小时）"},
+	"security.mfa_required":          {"Everyone must use a second factor", "所有人必须使用第二重验证"},
+	"security.mfa_roles":             {"Roles that must use a second factor", "必须使用第二重验证的角色"},
+	"security.mfa_for_export":        {"Anyone who may export must use a second factor", "有导出权限者必须使用第二重验证"},
+	"security.mfa_for_admin":         {"Anyone who administers users, roles, security or the audit trail must use a second factor", "管理用户、角色、安全设置或审计记录者必须使用第二重验证"},
+	"security.totp_window":           {"Authenticator code window", "验证码时间窗口"},
+	"security.window.drift":          {"drift: ±1 step (30 s) for clock drift", "drift：允许 ±1 个步长（30 秒）的时钟偏差"},
+	"security.window.strict":         {"strict: the current step and the one before", "strict：当前步长及前一个步长"},
+	"security.window.exact":          {"exact: the current step only", "exact：仅当前步长"},
+	"security.allowed_networks":      {"Networks allowed to sign in", "允许登录的网络"},
+	"security.allowed_networks.hint": {"One address or CIDR a line, e.g. 10.0.0.0/8. Empty: anywhere.", "每行一个地址或 CIDR，例如 10.0.0.0/8。留空表示不限。"},
+	"security.role_networks":         {"Networks per role", "按角色限定网络"},
+	"security.role_networks.hint":    {"One role a line: role key, a colon, its networks, e.g. administrator: 10.0.0.0/8, 192.168.1.0/24", "每行一个角色：角色键、冒号及其网络，例如 administrator: 10.0.0.0/8, 192.168.1.0/24"},
+	"security.login_hours":           {"Sign-in hours per role", "按角色限定登录时段"},
+	"security.login_hours.hint":      {"One role a line, e.g. sales_rep: mon-fri 08:00-18:00; sat 09:00-12:00", "每行一个角色，例如 sales_rep: mon-fri 08:00-18:00; sat 09:00-12:00"},
+	"security.time_zone":             {"Time zone of the sign-in hours", "登录时段所用时区"},
+	"security.blocklist":             {"Common-password blocklist", "常见密码黑名单"},
+	"security.context_words":         {"Names in passwords", "密码中的名称"},
+	"security.max_length":            {"Maximum password length", "密码最大长度"},
+	"security.conformance":           {"What these settings meet", "这些设置符合的标准"},
+	"security.conformance.intro":     {"Each choice against the clauses of NIST SP 800-63B-4, OWASP ASVS 5.0, GB/T 22239-2019 level 3 and PCI DSS 4.0.1. Notes are quoted as the standards put them.", "各项设置对照 NIST SP 800-63B-4、OWASP ASVS 5.0、GB/T 22239-2019 三级和 PCI DSS 4.0.1 的条款。说明按标准原文引用。"},
+	"security.setting":               {"Setting", "设置项"},
+	"security.value":                 {"Value", "值"},
+	"security.standard":              {"Standard", "标准"},
+	"security.clause":                {"Clause", "条款"},
+	"security.verdict":               {"Verdict", "结论"},
+	"security.note":                  {"Note", "说明"},
+	"done.security":                  {"Settings saved. They apply from the next sign-in or request.", "设置已保存，从下一次登录或请求起生效。"},
+	"value.satisfies":                {"satisfies", "符合"},
+	"value.breaks":                   {"breaks", "不符合"},
+	"value.partly":                   {"partly", "部分符合"},
 
 	"customers.title":        {"Customers", "客户"},
 	"customers.count":        {"customers you may see", "位您可查看的客户"},
@@ -418,26 +548,59 @@ var messages = map[string][2]string{
 	"error.invalid":       {"The request was not valid.", "请求无效。"},
 	"error.back":          {"Go to customers", "前往客户列表"},
 
-	"err.field_required":          {"", "此项为必填。"},
-	"err.invalid_email":           {"", "不是有效的电子邮件地址。"},
-	"err.invalid_phone":           {"", "电话只能包含数字、开头的 + 和分隔符，且为 3 至 20 位数字。"},
-	"err.too_long":                {"", "内容过长。"},
-	"err.invalid_characters":      {"", "包含控制字符或方向覆盖字符。"},
-	"err.invalid_encoding":        {"", "不是有效的 UTF-8 文本。"},
-	"err.invalid_value":           {"", "不是允许的值。"},
-	"err.invalid_cursor":          {"", "分页位置无效，请从第一页重新开始。"},
-	"err.invalid_parameter":       {"", "参数无效。"},
-	"err.invalid_time":            {"", "日期或时间无效，或已过去。"},
-	"err.invalid_reference":       {"", "所选对象不存在。"},
-	"err.holding_cap_reached":     {"", "您从该公海持有的客户已达上限，请先退回或跟进现有客户。"},
-	"err.claim_cooldown":          {"", "您最近退回过此客户，冷却期内不能再次领取。"},
-	"err.already_claimed":         {"", "已有人先领取了此客户。"},
-	"err.not_in_pool":             {"", "此客户不在该公海中。"},
-	"err.not_owned":               {"", "此客户已在公海中。"},
-	"err.grant_exceeds_own":       {"", "您不能授予超出自身权限的访问。"},
-	"err.forbidden":               {"", "您没有执行此操作的权限。"},
-	"err.cannot_revoke_own_admin": {"", "您不能撤销自己的管理员角色。"},
-	"err.no_audit_key":            {"", "未配置审计签名密钥，无法校验检查点。"},
+	"err.field_required":            {"", "此项为必填。"},
+	"err.invalid_email":             {"", "不是有效的电子邮件地址。"},
+	"err.invalid_phone":             {"", "电话只能包含数字、开头的 + 和分隔符，且为 3 至 20 位数字。"},
+	"err.too_long":                  {"", "内容过长。"},
+	"err.invalid_characters":        {"", "包含控制字符或方向覆盖字符。"},
+	"err.invalid_encoding":          {"", "不是有效的 UTF-8 文本。"},
+	"err.invalid_value":             {"", "不是允许的值。"},
+	"err.invalid_cursor":            {"", "分页位置无效，请从第一页重新开始。"},
+	"err.invalid_parameter":         {"", "参数无效。"},
+	"err.invalid_time":              {"", "日期或时间无效，或已过去。"},
+	"err.invalid_reference":         {"", "所选对象不存在。"},
+	"err.holding_cap_reached":       {"", "您从该公海持有的客户已达上限，请先退回或跟进现有客户。"},
+	"err.claim_cooldown":            {"", "您最近退回过此客户，冷却期内不能再次领取。"},
+	"err.already_claimed":           {"", "已有人先领取了此客户。"},
+	"err.not_in_pool":               {"", "此客户不在该公海中。"},
+	"err.not_owned":                 {"", "此客户已在公海中。"},
+	"err.grant_exceeds_own":         {"", "您不能授予超出自身权限的访问。"},
+	"err.forbidden":                 {"", "您没有执行此操作的权限。"},
+	"err.cannot_revoke_own_admin":   {"", "您不能撤销自己的管理员角色。"},
+	"err.no_audit_key":              {"", "未配置审计签名密钥，无法校验检查点。"},
+	"err.invalid_credentials":       {"", "组织、电子邮件或密码不正确。"},
+	"err.too_many_attempts":         {"", "您所在网络的失败尝试过多，请等待一分钟后再试。"},
+	"err.mfa_token_invalid":         {"", "本次登录已过期或已完成，请重新登录。"},
+	"err.totp_invalid":              {"", "验证码错误或已过期。"},
+	"err.totp_reused":               {"", "此验证码已使用过，请等待下一个。"},
+	"err.totp_malformed":            {"", "验证码须为身份验证器应用显示的 %s 位数字。"},
+	"err.code_malformed":            {"", "请输入身份验证器应用显示的 6 位数字，或您的一个恢复码。"},
+	"err.recovery_code_invalid":     {"", "此恢复码错误或已使用过。"},
+	"err.recovery_code_malformed":   {"", "恢复码格式不正确。"},
+	"err.step_up_failed":            {"", "密码或验证码不正确。"},
+	"err.wrong_password":            {"", "当前密码不正确。"},
+	"err.password_mismatch":         {"", "两次输入的新密码不一致。"},
+	"err.password_too_short":        {"", "密码至少需要 %s 个字符。"},
+	"err.password_too_long":         {"", "密码最多 %s 个字符。"},
+	"err.password_composition":      {"", "密码须包含更多种类的字符（大写字母、小写字母、数字、符号）。"},
+	"err.password_blocklisted":      {"", "此密码过于常见或容易猜到，请换一个。"},
+	"err.password_contains_context": {"", "密码不能包含组织名称、您的姓名或电子邮件。"},
+	"err.password_too_similar":      {"", "新密码与当前密码过于相似。"},
+	"err.password_reused":           {"", "新密码不能与最近 %s 个密码相同。"},
+	"err.no_pending_factor":         {"", "请先开始设置身份验证器。"},
+	"err.factor_exists":             {"", "已设置身份验证器；如需更换，请先将其移除。"},
+	"err.session_required":          {"", "此操作需要在已登录的会话中进行。"},
+	"err.mfa_required_for_role":     {"", "该角色要求第二重验证，而该用户尚未设置；请其先设置，再授予角色。"},
+	"err.out_of_range":              {"", "须在 %s 至 %s 之间。"},
+	"err.invalid_number":            {"", "请输入整数。"},
+	"err.invalid_line":              {"", "每行须为角色键、冒号及其值。"},
+	"err.invalid_time_zone":         {"", "须为 IANA 时区，例如 Asia/Shanghai 或 UTC。"},
+	"err.invalid_network":           {"", "网络地址无效，请每行填写一个地址或 CIDR。"},
+	"err.allowlist_too_long":        {"", "网络列表过长。"},
+	"err.invalid_hours":             {"", "登录时段格式无效，例如 mon-fri 08:00-18:00。"},
+	"err.invalid_window":            {"", "不是允许的时间窗口。"},
+	"err.unknown_profile":           {"", "不是允许的配置模板。"},
+	"err.network_not_allowed":       {"", "您的组织不允许从此网络访问。"},
 
 	"value.web":         {"web", "网站"},
 	"value.referral":    {"referral", "转介绍"},

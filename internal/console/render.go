@@ -25,6 +25,9 @@ type view struct {
 	Path   string // the page's own URI, for the language switch to come back to
 	Static map[string]string
 	Data   any
+	// Limit is the task a limited session must do first ("" for a full
+	// session); the layout then offers no nav.
+	Limit string
 
 	lang lang
 	act  *service.Actor
@@ -82,6 +85,10 @@ func (v *view) CanPools() bool {
 
 // CanAdmin reports whether the nav shows the org and users pages.
 func (v *view) CanAdmin() bool { return v.can(access.ManageUsers) }
+
+// CanSecurity reports whether the nav shows the security settings, which
+// service.SecuritySettings lets these functions read.
+func (v *view) CanSecurity() bool { return v.can(access.ManageSecurity) || v.can(access.ManageUsers) }
 
 // CanAudit reports whether the nav shows the audit trail.
 func (v *view) CanAudit() bool { return v.can(access.ViewAudit) }
@@ -236,6 +243,8 @@ func (v *view) Section() string {
 		return "audit"
 	case strings.HasPrefix(p, "/rules"):
 		return "rules"
+	case strings.HasPrefix(p, "/account"):
+		return "account"
 	}
 	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"steward/internal/errs"
+	"steward/internal/service"
 )
 
 // The console's cookies. The session and the sign-in form's token carry
@@ -23,6 +24,11 @@ import (
 const (
 	sessionCookie = "__Host-steward"
 	signInCookie  = "__Host-steward-signin"
+	// mfaCookie holds the pending sign-in between the password and the
+	// second factor: HttpOnly, so no script of the page can read it, and
+	// short-lived like the challenge it names (which the service keeps, and
+	// ends after five minutes or five wrong codes).
+	mfaCookie = "__Host-steward-mfa"
 	// langCookie holds no secret, so it is not Secure: the language choice
 	// then works even where a Secure cookie would be refused.
 	langCookie = "steward-lang"
@@ -38,6 +44,12 @@ func sessionToken(r *http.Request) string {
 
 func setCookie(w http.ResponseWriter, name, value string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", Expires: expires,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// setCookieFor sets a session-bound cookie that the browser drops after age.
+func setCookieFor(w http.ResponseWriter, name, value string, age time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(age / time.Second),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
@@ -109,10 +121,12 @@ func (c *Console) toSignIn(w http.ResponseWriter, r *http.Request, expired bool)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// signInForm is what the sign-in template shows.
+// signInForm is what the sign-in template shows: the password step, or,
+// with Code set, the second-factor step.
 type signInForm struct {
 	Tenant, Email, Next string
 	Error, Notice       string
+	Code                bool
 }
 
 // signInPage shows the sign-in form. Before a session exists, the form is
@@ -157,17 +171,76 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, v *view) error 
 	f := signInForm{Tenant: r.PostForm.Get("tenant"), Email: r.PostForm.Get("email"),
 		Next: localPath(r.PostForm.Get("next"), "")}
 	res, err := c.svc.Login(r.Context(), f.Tenant, f.Email, r.PostForm.Get("password"))
-	if errs.KindOf(err) == errs.Unauthorized {
+	switch errs.KindOf(err) {
+	case errs.Unauthorized:
 		f.Error = v.T("signin.failed")
 		return c.showSignIn(w, v, http.StatusUnauthorized, f)
+	case errs.TooMany:
+		f.Error = v.lang.errText(errs.As(err))
+		return c.showSignIn(w, v, http.StatusTooManyRequests, f)
 	}
 	if err != nil {
 		return err
 	}
 	clearCookie(w, signInCookie)
-	setCookie(w, sessionCookie, res.Token, res.ExpiresAt)
-	http.Redirect(w, r, localPath(f.Next, "/customers"), http.StatusSeeOther)
+	if res.MFARequired {
+		setCookieFor(w, mfaCookie, res.MFAToken, mfaCookieAge)
+		return c.showCode(w, v, res.MFAToken, http.StatusOK, signInForm{Next: f.Next, Code: true})
+	}
+	c.startSession(w, r, res, f.Next)
 	return nil
+}
+
+// mfaCookieAge is how long the browser keeps a pending sign-in: the
+// service's challenge lasts five minutes.
+const mfaCookieAge = 5 * time.Minute
+
+// startSession sets the session cookie and goes where the visitor was
+// going; a limited session is sent on to its task from there.
+func (c *Console) startSession(w http.ResponseWriter, r *http.Request, res service.LoginResult, next string) {
+	setCookie(w, sessionCookie, res.Token, res.ExpiresAt)
+	http.Redirect(w, r, localPath(next, "/customers"), http.StatusSeeOther)
+}
+
+// showCode shows the second-factor step. Its CSRF token is derived from
+// the pending sign-in, as a session's is from the session.
+func (c *Console) showCode(w http.ResponseWriter, v *view, pending string, status int, f signInForm) error {
+	v.CSRF = csrfToken(pending)
+	v.Title = v.T("signin.code.title")
+	c.render(w, v, status, "signin", f)
+	return nil
+}
+
+// signInCode finishes a sign-in with a code from the authenticator app or
+// a recovery code, through service.CompleteMFA as the API does: a wrong
+// code counts against the challenge and the account's lockout there.
+func (c *Console) signInCode(w http.ResponseWriter, r *http.Request, v *view) error {
+	pending, err := r.Cookie(mfaCookie)
+	if err != nil || pending.Value == "" {
+		return c.showSignIn(w, v, http.StatusUnauthorized, signInForm{Error: v.T("signin.code.expired")})
+	}
+	if err := checkForm(w, r, csrfToken(pending.Value)); err != nil {
+		return err
+	}
+	f := signInForm{Next: localPath(r.PostForm.Get("next"), ""), Code: true}
+	res, err := c.svc.CompleteMFA(r.Context(), pending.Value, r.PostForm.Get("code"))
+	e := errs.As(err)
+	switch {
+	case err == nil:
+		clearCookie(w, mfaCookie)
+		c.startSession(w, r, res, f.Next)
+		return nil
+	case e.Code == "mfa_token_invalid":
+		clearCookie(w, mfaCookie)
+		return c.showSignIn(w, v, http.StatusUnauthorized, signInForm{Next: f.Next, Error: v.T("signin.code.expired")})
+	case e.Kind == errs.TooMany:
+		f.Error = v.lang.errText(e)
+		return c.showCode(w, v, pending.Value, http.StatusTooManyRequests, f)
+	case e.Kind == errs.Unauthorized || e.Kind == errs.Invalid:
+		f.Error = v.lang.errText(e)
+		return c.showCode(w, v, pending.Value, http.StatusUnauthorized, f)
+	}
+	return err
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -54,11 +54,12 @@ func Seed(ctx context.Context, svc *service.Service) (bool, error) {
 // Security is the demo tenant's security settings: the defaults, except
 // that no role requires a second factor, so that every demo user signs in
 // with the documented password alone and the README's walk-through works.
-// A real tenant (steward init) requires one of administrators, auditors
-// and anyone who may export; the demo says so on its README page.
+// A real tenant (steward init) requires one of administrators, auditors,
+// anyone who may export and anyone who manages users, roles or security
+// or reads the audit trail; the demo says so on its README page.
 func Security() *service.SecuritySettings {
 	st := service.DefaultSecurity()
-	st.MFARoles, st.MFAForExport = []string{}, false
+	st.MFARoles, st.MFAForExport, st.MFAForAdmin = []string{}, false, false
 	return &st
 }
 

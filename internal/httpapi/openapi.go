@@ -163,7 +163,7 @@ var errorMeaning = map[int]string{
 	http.StatusNotFound:              "No such record, or none you may see.",
 	http.StatusConflict:              "The request clashes with the current state.",
 	http.StatusRequestEntityTooLarge: "The request body is over 1 MiB.",
-	http.StatusTooManyRequests:       "Too many failed attempts from your network; try again later.",
+	http.StatusTooManyRequests:       "Too many failed attempts from your network, or codes for this account; try again later.",
 	http.StatusInternalServerError:   "A fault of ours; error.request_id identifies it in the log.",
 }
 

@@ -163,6 +163,11 @@ func (b *schemaBuilder) fields(t reflect.Type, req bool, s *Schema) {
 		if hasOption(opts, "string") {
 			fs = &Schema{Type: "string", Nullable: fs.Nullable}
 		}
+		if doc := f.Tag.Get("doc"); doc != "" { // what a reader of the field must know, e.g. how to handle a secret
+			c := *fs
+			c.Description = doc
+			fs = &c
+		}
 		s.Properties[name] = fs
 		if !hasOption(opts, "omitempty") && !hasOption(opts, "omitzero") && (!req || f.Type.Kind() != reflect.Pointer) {
 			s.Required = append(s.Required, name)

@@ -12,7 +12,7 @@ import (
 func securityExchanges(c *liveClient, ids liveIDs) {
 	admin := c.token
 	c.call("GET", "/settings/security", nil, http.StatusOK)
-	c.call("PUT", "/settings/security", obj{"profile": "default", "mfa_roles": []string{}, "mfa_for_export": false,
+	c.call("PUT", "/settings/security", obj{"profile": "default", "mfa_roles": []string{}, "mfa_for_export": false, "mfa_for_admin": false,
 		"login_hours": obj{"sales_rep": "* 00:00-24:00"}, "time_zone": "Asia/Shanghai"}, http.StatusOK)
 	c.call("GET", "/me/sessions", nil, http.StatusOK)
 	key := num(c.call("POST", "/api-keys", obj{"name": "nightly export", "roles": []string{"administrator"},

@@ -323,7 +323,7 @@ func newLiveClient(t *testing.T) *liveClient {
 	svc := service.New(db, log)
 	svc.Signer = audit.GenerateSigner()
 	relaxed := service.DefaultSecurity() // the live check signs in with passwords; securityExchanges enrols a factor
-	relaxed.MFARoles, relaxed.MFAForExport = []string{}, false
+	relaxed.MFARoles, relaxed.MFAForExport, relaxed.MFAForAdmin = []string{}, false, false
 	_, _, err := svc.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme",
 		AdminEmail: "admin@acme.example", AdminPassword: "a-long-enough-password-1", Security: &relaxed})
 	if err != nil {

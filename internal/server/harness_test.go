@@ -36,12 +36,22 @@ type env struct {
 
 func start(t *testing.T, db *store.DB) *env {
 	t.Helper()
+	return startWith(t, db, nil)
+}
+
+// startWith is start with a hook that sets up the service (a Sender, say)
+// before the server takes its first request.
+func startWith(t *testing.T, db *store.DB, setup func(*service.Service)) *env {
+	t.Helper()
 	svc := service.New(db, slog.New(slog.DiscardHandler))
 	// A cheap hash keeps the suite fast; the cost itself is benchmarked elsewhere.
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	svc.Signer = audit.GenerateSigner()
 	clock := time.Now().UTC()
 	svc.Now = func() time.Time { return clock }
+	if setup != nil {
+		setup(svc)
+	}
 	srv := httptest.NewServer(server.Handler(svc, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL, svc: svc, db: db, clock: &clock}
@@ -54,7 +64,7 @@ func (e *env) tenant(slug string) *client {
 	// password alone; security_test.go covers the default, which requires a
 	// second factor of them.
 	relaxed := service.DefaultSecurity()
-	relaxed.MFARoles, relaxed.MFAForExport = []string{}, false
+	relaxed.MFARoles, relaxed.MFAForExport, relaxed.MFAForAdmin = []string{}, false, false
 	_, _, err := e.svc.CreateTenant(context.Background(), service.NewTenant{Slug: slug, Name: strings.ToUpper(slug), AdminEmail: "admin@" + slug + ".example", AdminPassword: pw,
 		Security: &relaxed})
 	if err != nil {

@@ -170,7 +170,7 @@ func TestLockoutDengbao(t *testing.T) {
 		e := start(t, db)
 		admin := e.tenant("acme")
 		admin.mkUser("rep@acme.example", admin.rootDept(), 0, "sales_rep")
-		admin.must("PUT", "/settings/security", map[string]any{"profile": "dengbao-l3", "mfa_roles": []string{}, "mfa_for_export": false}, 200, nil)
+		admin.must("PUT", "/settings/security", map[string]any{"profile": "dengbao-l3", "mfa_roles": []string{}, "mfa_for_export": false, "mfa_for_admin": false}, 200, nil)
 		anon := &client{e: e}
 		for i := 0; i < 10; i++ {
 			e.advance(time.Minute)
@@ -450,7 +450,7 @@ func TestDengbaoPasswords(t *testing.T) {
 		e := start(t, db)
 		admin := e.tenant("acme")
 		admin.mkUser("rep@acme.example", admin.rootDept(), 0, "sales_rep")
-		admin.must("PUT", "/settings/security", map[string]any{"profile": "dengbao-l3", "mfa_roles": []string{}, "mfa_for_export": false}, 200, nil)
+		admin.must("PUT", "/settings/security", map[string]any{"profile": "dengbao-l3", "mfa_roles": []string{}, "mfa_for_export": false, "mfa_for_admin": false}, 200, nil)
 
 		// After 90 days the password must change before anything else.
 		e.advance(91 * 24 * time.Hour)
@@ -507,7 +507,7 @@ func TestSecuritySettings(t *testing.T) {
 		if verdict(before, "max_age_days", authn.NIST) != authn.Satisfies || verdict(before, "max_age_days", authn.Dengbao) != authn.Breaks {
 			t.Errorf("default conformance: %+v", before.Conformance)
 		}
-		admin.must("PUT", "/settings/security", map[string]any{"profile": "dengbao-l3", "mfa_roles": []string{}, "mfa_for_export": false}, 200, &after)
+		admin.must("PUT", "/settings/security", map[string]any{"profile": "dengbao-l3", "mfa_roles": []string{}, "mfa_for_export": false, "mfa_for_admin": false}, 200, &after)
 		if verdict(after, "max_age_days", authn.NIST) != authn.Breaks || after.Settings["lockout_threshold"] != 10.0 {
 			t.Errorf("dengbao report: %v %v", after.Settings, verdict(after, "max_age_days", authn.NIST))
 		}
@@ -550,7 +550,7 @@ func TestSecuritySettings(t *testing.T) {
 			t.Errorf("settings without step-up: got %d %s", r.status, r.body)
 		}
 		admin.must("POST", "/auth/step-up", map[string]string{"password": pw}, 204, nil)
-		admin.must("PUT", "/settings/security", map[string]any{"profile": "default", "mfa_roles": []string{}, "mfa_for_export": false,
+		admin.must("PUT", "/settings/security", map[string]any{"profile": "default", "mfa_roles": []string{}, "mfa_for_export": false, "mfa_for_admin": false,
 			"login_hours": map[string]string{"sales_rep": "mon-fri 09:00-17:00"}, "role_networks": map[string][]string{"auditor": {"10.0.0.0/8"}}}, 200, nil)
 		var page struct {
 			Items []struct {
@@ -612,12 +612,12 @@ func TestAPIKeys(t *testing.T) {
 		}
 
 		// The network rules of the key's roles apply to it.
-		admin.must("PUT", "/settings/security", map[string]any{"mfa_roles": []string{}, "mfa_for_export": false,
+		admin.must("PUT", "/settings/security", map[string]any{"mfa_roles": []string{}, "mfa_for_export": false, "mfa_for_admin": false,
 			"role_networks": map[string][]string{"sales_rep": {"10.0.0.0/8"}}}, 200, nil)
 		if r := k.do("GET", "/me", nil); r.status != 403 || r.errCode() != "network_not_allowed" {
 			t.Errorf("key from outside its network: got %d %s", r.status, r.body)
 		}
-		admin.must("PUT", "/settings/security", map[string]any{"mfa_roles": []string{}, "mfa_for_export": false}, 200, nil)
+		admin.must("PUT", "/settings/security", map[string]any{"mfa_roles": []string{}, "mfa_for_export": false, "mfa_for_admin": false}, 200, nil)
 		k.must("GET", "/customers", nil, 200, nil)
 
 		// An administrator's key never passes step-up.

@@ -34,7 +34,8 @@ type NewAPIKey struct {
 	Secret string `json:"secret"`
 }
 
-// CreateAPIKey makes a key for the actor. Keys cannot make keys.
+// CreateAPIKey makes a key for the actor. Keys cannot make keys, and
+// making one needs a step-up: a key outlives the session that made it.
 func (s *Service) CreateAPIKey(ctx context.Context, a *Actor, in APIKeyInput) (NewAPIKey, error) {
 	var out NewAPIKey
 	if a.APIKeyID != 0 || a.SessionID == 0 {
@@ -64,6 +65,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *Actor, in APIKeyInput) (N
 		CreatedAt: now, ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Microsecond)}
 	out.Secret = apiKeyPrefix + token
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.needStepUp(ctx, tx, a); err != nil {
+			return err
+		}
 		if err := tx.CreateAPIKey(ctx, &out.APIKey, hash); err != nil {
 			return err
 		}
@@ -139,7 +143,7 @@ func (s *Service) authenticateKey(ctx context.Context, token string) (*Actor, er
 		return nil, err
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= time.Minute {
-		if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.TouchAPIKey(ctx, k.ID, now) }); err != nil {
+		if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.TouchAPIKey(ctx, k.TenantID, k.ID, now) }); err != nil {
 			s.Log.Error("api key: recording use failed", "api_key_id", k.ID, "err", err)
 		}
 	}

@@ -92,9 +92,11 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 		}
 	}
 	fail := func(reason string) (LoginResult, error) {
-		s.throttle.fail(ip, now)
 		if acc.tenant.ID != 0 {
 			s.recordLoginFailure(ctx, acc.tenant.ID, acc.user.ID, reason)
+		}
+		if reason == "wrong_password" {
+			s.recordLockIfReached(ctx, &acc)
 		}
 		return LoginResult{}, errBadLogin
 	}
@@ -122,54 +124,105 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 	}
 	var res LoginResult
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.ResetFailedLogins(ctx, acc.tenant.ID, acc.user.ID); err != nil {
-			return err
-		}
 		if rehash != "" {
 			if err := tx.SetPasswordHash(ctx, acc.tenant.ID, acc.user.ID, rehash); err != nil {
 				return err
 			}
 		}
 		if acc.hasFactor {
-			res, err = s.challenge(ctx, tx, &acc, now)
+			res, err = s.passwordOK(ctx, tx, &acc, now)
+			return err
+		}
+		if err := tx.ResetFailedLogins(ctx, acc.tenant.ID, acc.user.ID); err != nil {
 			return err
 		}
 		res, err = s.openSession(ctx, tx, &acc, now, "password")
 		return err
 	})
+	if err == nil {
+		s.throttle.refund(ip)
+	}
 	return res, err
+}
+
+// passwordOK answers a correct password of an account with a second
+// factor: a challenge for the code. The run of failed attempts is not
+// ended (only a correct code ends it, so that signing in again between
+// wrong codes never escapes the lock); the attempt this password took is
+// given back, since it was no failure.
+func (s *Service) passwordOK(ctx context.Context, tx *store.Tx, acc *account, now time.Time) (LoginResult, error) {
+	if err := tx.RefundLoginAttempt(ctx, acc.tenant.ID, acc.user.ID, acc.creds.LastFailedAt); err != nil {
+		return LoginResult{}, err
+	}
+	if err := s.record(ctx, tx, nil, acc.tenant.ID, event{action: "auth.password_ok", targetType: "user", targetID: acc.user.ID,
+		links: store.AuditLinks{User: acc.user.ID}}); err != nil {
+		return LoginResult{}, err
+	}
+	return s.challenge(ctx, tx, acc, now)
 }
 
 // attempt runs one guess at an account under its lockout, and says why it
 // failed. The attempt is counted before it is checked, with a
 // compare-and-set on the count, so that parallel guesses each take their
 // own place in the run (and its delays) instead of all passing the check
-// at once; a success resets the count.
+// at once; the caller ends the run when the whole sign-in succeeds.
 func (s *Service) attempt(ctx context.Context, acc *account, now time.Time, check func() (bool, error)) (bool, string, error) {
-	at := acc.st.policy().Lockout.Check(acc.creds.FailedLogins, acc.creds.LastFailedAt, now)
-	reserved := false
-	if at.Allowed {
-		err := s.DB.Write(ctx, func(tx *store.Tx) error {
-			var err error
-			reserved, err = tx.ReserveLoginAttempt(ctx, acc.tenant.ID, acc.user.ID, acc.creds.FailedLogins, now)
-			return err
-		})
-		if err != nil {
-			return false, "", err
-		}
+	var reason string
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		reason, err = s.reserveAttempt(ctx, tx, acc, now)
+		return err
+	})
+	if err != nil {
+		return false, "", err
 	}
-	if !reserved {
+	if reason != "" {
 		_, err := s.Hasher.Verify(ctx, "", "") // the same time as a real check
-		if at.Locked {
-			return false, "locked", err
-		}
-		return false, "throttled", err
+		return false, reason, err
 	}
 	ok, err := check()
 	if err != nil || !ok {
 		return false, "wrong_password", err
 	}
 	return true, "", nil
+}
+
+// reserveAttempt counts one attempt at the account as failed before it is
+// checked, if the lockout allows one and no parallel attempt took the same
+// place in the run. It answers "" when reserved, else "locked" or
+// "throttled".
+func (s *Service) reserveAttempt(ctx context.Context, tx *store.Tx, acc *account, now time.Time) (string, error) {
+	at := acc.st.policy().Lockout.Check(acc.creds.FailedLogins, acc.creds.LastFailedAt, now)
+	if !at.Allowed {
+		if at.Locked {
+			return "locked", nil
+		}
+		return "throttled", nil
+	}
+	ok, err := tx.ReserveLoginAttempt(ctx, acc.tenant.ID, acc.user.ID, acc.creds.FailedLogins, now)
+	if err != nil || !ok {
+		return "throttled", err
+	}
+	return "", nil
+}
+
+// recordLockIfReached records auth.account_locked when the attempt that
+// just failed (reserved from acc.creds.FailedLogins) reached the lockout
+// threshold. The compare-and-set of the reservation gives that place in
+// the run to one request, so the lock is recorded once.
+func (s *Service) recordLockIfReached(ctx context.Context, acc *account) {
+	lockAt := acc.st.policy().Lockout.LockAt
+	if lockAt <= 0 || acc.creds.FailedLogins+1 != lockAt {
+		return
+	}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		return s.record(ctx, tx, nil, acc.tenant.ID, event{action: "auth.account_locked", targetType: "user", targetID: acc.user.ID,
+			outcome: audit.Failure, details: map[string]any{"failures": lockAt, "lock_minutes": acc.st.LockoutMinutes},
+			links: store.AuditLinks{User: acc.user.ID}})
+	})
+	if err != nil {
+		s.Log.Error("audit: recording a lockout failed", "user_id", acc.user.ID, "err", err)
+	}
 }
 
 // refusal says why a sign-in with the right password is refused, or "".

@@ -25,7 +25,7 @@ func loginTenant(b *testing.B, n int) (*service.Service, []string) {
 	svc := service.New(storetest.Open(b, store.SQLite), slog.New(slog.DiscardHandler))
 	svc.SetSubjectCacheVerify(false)
 	relaxed := service.DefaultSecurity()
-	relaxed.MFARoles, relaxed.MFAForExport = []string{}, false
+	relaxed.MFARoles, relaxed.MFAForExport, relaxed.MFAForAdmin = []string{}, false, false
 	tn, admin, err := svc.CreateTenant(ctx, service.NewTenant{Slug: "bench", Name: "Bench", AdminEmail: "admin@bench.example",
 		AdminPassword: "correct-horse-battery-staple", Security: &relaxed})
 	if err != nil {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -138,8 +139,11 @@ func (s *Service) afterFactorChange(ctx context.Context, tx *store.Tx, a *Actor,
 	return s.relimit(ctx, tx, a.TenantID, a.UserID, a.SessionID, now)
 }
 
-// relimit recomputes the limit of a session after its user proved who they
-// are again or changed a credential, and records the authentication.
+// relimit recomputes the limit of a session after its user changed a
+// credential. It leaves the session's authentication time alone: enrolling
+// a factor (no password asked) or changing the password (no code asked) is
+// not a step-up, or a stolen session could turn itself into a fresh one.
+// Only StepUp refreshes it.
 func (s *Service) relimit(ctx context.Context, tx *store.Tx, tenantID, userID, sessionID int64, now time.Time) error {
 	if sessionID == 0 {
 		return nil
@@ -152,7 +156,7 @@ func (s *Service) relimit(ctx context.Context, tx *store.Tx, tenantID, userID, s
 	if err := s.loadAccount(ctx, tx, &acc, u); err != nil {
 		return err
 	}
-	return tx.RefreshSession(ctx, tenantID, sessionID, now, acc.limit(now))
+	return tx.SetSessionLimit(ctx, tenantID, sessionID, acc.limit(now))
 }
 
 // asInvalid turns a wrong code from a signed-in user into a 400 naming the
@@ -196,23 +200,23 @@ func (s *Service) CompleteMFA(ctx context.Context, mfaToken, code string) (Login
 		return s.loadAccount(ctx, tx, &acc, u)
 	})
 	if err != nil {
-		s.throttle.fail(ip, now)
 		return LoginResult{}, err
 	}
-	if acc.user.Status != org.StatusActive || !acc.st.policy().Lockout.Check(acc.creds.FailedLogins, acc.creds.LastFailedAt, now).Allowed {
-		s.throttle.fail(ip, now)
+	if acc.user.Status != org.StatusActive {
 		s.recordLoginFailure(ctx, acc.tenant.ID, acc.user.ID, "second_factor_refused")
 		return LoginResult{}, errMFAToken
 	}
+	if err := s.reserveCode(ctx, &acc, ch, now); err != nil {
+		return LoginResult{}, err
+	}
 	via, err := s.secondFactor(ctx, &acc, code, now)
 	if err != nil {
-		s.throttle.fail(ip, now)
-		s.secondFactorFailed(ctx, &acc, ch, errs.As(err).Code, now)
+		s.secondFactorFailed(ctx, &acc, errs.As(err).Code)
 		return LoginResult{}, err
 	}
 	var res LoginResult
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if ok, err := tx.DeleteChallenge(ctx, ch.ID); err != nil || !ok {
+		if ok, err := tx.DeleteChallenge(ctx, ch.TenantID, ch.ID); err != nil || !ok {
 			if err == nil {
 				err = errMFAToken // a parallel request completed it
 			}
@@ -224,7 +228,49 @@ func (s *Service) CompleteMFA(ctx context.Context, mfaToken, code string) (Login
 		res, err = s.openSession(ctx, tx, &acc, now, via)
 		return err
 	})
+	if err == nil {
+		s.throttle.refund(ip)
+	}
 	return res, err
+}
+
+// errCodeSlowed answers a code that arrives while the account waits out a
+// delay, or while a parallel code for it is being checked.
+var errCodeSlowed = errs.E(errs.TooMany, "too_many_attempts", "too many codes were tried for this account; wait a moment and try again")
+
+// reserveCode takes one of the challenge's attempts and one place in the
+// account's run of failures, both with a compare-and-set and in one
+// transaction, before the code is checked: parallel codes on one challenge
+// get at most challengeAttempts tries between them, and each counts
+// against the account's lockout as a failure until a code succeeds.
+func (s *Service) reserveCode(ctx context.Context, acc *account, ch store.Challenge, now time.Time) error {
+	var reason string
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.ReserveChallengeAttempt(ctx, ch.TenantID, ch.ID, challengeAttempts)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			reason = "challenge_used_up"
+			_, err := tx.DeleteChallenge(ctx, ch.TenantID, ch.ID)
+			return err
+		}
+		if reason, err = s.reserveAttempt(ctx, tx, acc, now); err != nil || reason == "" {
+			return err
+		}
+		return errCodeSlowed // gives the challenge's attempt back: no code was checked
+	})
+	if err != nil && !errors.Is(err, errCodeSlowed) {
+		return err
+	}
+	if reason == "" {
+		return nil
+	}
+	s.recordLoginFailure(ctx, acc.tenant.ID, acc.user.ID, "second_factor_"+reason)
+	if reason == "throttled" {
+		return errCodeSlowed
+	}
+	return errMFAToken
 }
 
 // secondFactor checks a code against the account's factor: six digits are
@@ -277,28 +323,18 @@ func (s *Service) secondFactor(ctx context.Context, acc *account, code string, n
 	return "recovery_code", err
 }
 
-// secondFactorFailed counts a wrong code against the challenge (which ends
-// after challengeAttempts) and the account's lockout, and records it.
-func (s *Service) secondFactorFailed(ctx context.Context, acc *account, ch store.Challenge, reason string, now time.Time) {
+// secondFactorFailed records a wrong code, which reserveCode has already
+// counted against the challenge and the account, and the lock it may
+// have reached.
+func (s *Service) secondFactorFailed(ctx context.Context, acc *account, reason string) {
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		n, err := tx.CountChallengeAttempt(ctx, ch.ID)
-		if err != nil {
-			return err
-		}
-		if n >= challengeAttempts {
-			if _, err := tx.DeleteChallenge(ctx, ch.ID); err != nil {
-				return err
-			}
-		}
-		if err := tx.CountFailedLogin(ctx, acc.tenant.ID, acc.user.ID, now); err != nil {
-			return err
-		}
 		return s.record(ctx, tx, nil, acc.tenant.ID, event{action: "auth.login_failed", targetType: "user", targetID: acc.user.ID,
 			outcome: audit.Failure, details: map[string]string{"reason": reason, "stage": "second_factor"}, links: store.AuditLinks{User: acc.user.ID}})
 	})
 	if err != nil {
 		s.Log.Error("audit: recording a failed second factor failed", "err", err)
 	}
+	s.recordLockIfReached(ctx, acc)
 }
 
 // StepUp proves again who the actor is, with their password and, when
@@ -317,10 +353,11 @@ func (s *Service) StepUp(ctx context.Context, a *Actor, password, code string) e
 		return err
 	}
 	errWrong := errs.E(errs.Unauthorized, "step_up_failed", "the password or code is wrong")
-	ok, _, err := s.attempt(ctx, &acc, now, func() (bool, error) { return s.Hasher.Verify(ctx, password, acc.creds.Hash) })
+	ok, reason, err := s.attempt(ctx, &acc, now, func() (bool, error) { return s.Hasher.Verify(ctx, password, acc.creds.Hash) })
 	if err == nil && ok && acc.hasFactor {
 		_, err = s.secondFactor(ctx, &acc, code, now)
 		ok = err == nil
+		reason = "wrong_password" // the reserved attempt failed
 		if errs.KindOf(err) == errs.Unauthorized || errs.KindOf(err) == errs.Invalid {
 			err = nil
 		}
@@ -329,11 +366,13 @@ func (s *Service) StepUp(ctx context.Context, a *Actor, password, code string) e
 		return err
 	}
 	if !ok {
-		s.throttle.fail(ip, now)
 		s.recordLoginFailure(ctx, a.TenantID, a.UserID, "step_up")
+		if reason == "wrong_password" {
+			s.recordLockIfReached(ctx, &acc)
+		}
 		return errWrong
 	}
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.ResetFailedLogins(ctx, a.TenantID, a.UserID); err != nil {
 			return err
 		}
@@ -342,6 +381,10 @@ func (s *Service) StepUp(ctx context.Context, a *Actor, password, code string) e
 		}
 		return s.rec(ctx, tx, a, event{action: "auth.step_up", targetType: "session", targetID: a.SessionID})
 	})
+	if err == nil {
+		s.throttle.refund(ip)
+	}
+	return err
 }
 
 // accountOf loads the sign-in state of the actor's own account.

@@ -47,13 +47,18 @@ type RoleInput struct {
 }
 
 // SaveRole creates a role (key "") or replaces the given parts of one. The
-// change takes effect for every holder on their next request.
+// change takes effect for every holder on their next request. It needs a
+// step-up, and a role does not gain a function or permission that requires
+// a second factor while a holder has none.
 func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInput) (access.Role, error) {
 	var r access.Role
 	if err := a.need(access.ManageRoles); err != nil {
 		return r, err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.needStepUp(ctx, tx, a); err != nil {
+			return err
+		}
 		var before *access.Role
 		if key != "" {
 			var err error
@@ -77,6 +82,11 @@ func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInp
 		for _, f := range r.Functions {
 			if !a.Subject.Can(f) {
 				return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot give a role the %s function, which you do not hold", f)
+			}
+		}
+		if before != nil {
+			if err := s.holdersCanBear(ctx, tx, a.TenantID, *before, r); err != nil {
+				return err
 			}
 		}
 		if err := tx.SaveRole(ctx, a.TenantID, &r, s.now()); err != nil {
@@ -125,12 +135,32 @@ func applyRole(r *access.Role, in RoleInput) error {
 	return r.Validate()
 }
 
-// DeleteRole removes a role nobody holds.
+// holdersCanBear refuses a change that makes a role require a second
+// factor while some of its holders have none: they would hold it with a
+// session fit only for enrolling, as a grant of such a role would (which
+// needFactorFor refuses with the same code).
+func (s *Service) holdersCanBear(ctx context.Context, tx *store.Tx, tenantID int64, before, after access.Role) error {
+	st, err := securityOf(ctx, tx, tenantID)
+	if err != nil || !st.requiresMFA([]access.Role{after}) || st.requiresMFA([]access.Role{before}) {
+		return err
+	}
+	n, err := tx.RoleHoldersWithoutFactor(ctx, tenantID, after.ID, s.now())
+	if err != nil || n == 0 {
+		return err
+	}
+	return errs.E(errs.Conflict, "mfa_required_for_role",
+		"the role %s would require a second factor, and %d of its holders have none; they enrol one first", after.Key, n)
+}
+
+// DeleteRole removes a role nobody holds. It needs a step-up.
 func (s *Service) DeleteRole(ctx context.Context, a *Actor, key string) error {
 	if err := a.need(access.ManageRoles); err != nil {
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.needStepUp(ctx, tx, a); err != nil {
+			return err
+		}
 		r, err := tx.Role(ctx, a.TenantID, key)
 		if err != nil {
 			return err

@@ -36,10 +36,12 @@ type SecuritySettings struct {
 
 	// MFARequired requires a second factor of everyone; MFARoles of the
 	// holders of those roles; MFAForExport of anyone holding a role that may
-	// export records or reveal masked data.
+	// export records or reveal masked data; MFAForAdmin of anyone holding a
+	// role that manages users, roles or security or reads the audit trail.
 	MFARequired  bool     `json:"mfa_required"`
 	MFARoles     []string `json:"mfa_roles"`
 	MFAForExport bool     `json:"mfa_for_export"`
+	MFAForAdmin  bool     `json:"mfa_for_admin"`
 	TOTPWindow   string   `json:"totp_window"`
 
 	AllowedNetworks []string            `json:"allowed_networks"`
@@ -66,6 +68,7 @@ type SecuritySettingsInput struct {
 	MFARequired        *bool                `json:"mfa_required"`
 	MFARoles           *[]string            `json:"mfa_roles"`
 	MFAForExport       *bool                `json:"mfa_for_export"`
+	MFAForAdmin        *bool                `json:"mfa_for_admin"`
 	TOTPWindow         *string              `json:"totp_window"`
 	AllowedNetworks    *[]string            `json:"allowed_networks"`
 	RoleNetworks       *map[string][]string `json:"role_networks"`
@@ -82,7 +85,8 @@ type SecurityReport struct {
 
 // DefaultSecurity is what a tenant starts with: NIST SP 800-63B-4 password
 // rules, 30 min / 12 h sessions (15 min / 12 h for administrators), and a
-// second factor for administrators, auditors and anyone who may export.
+// second factor for administrators, auditors, anyone who may export and
+// anyone holding an administrative function.
 func DefaultSecurity() SecuritySettings {
 	st, _ := profileSecurity(authn.ProfileDefault)
 	return st
@@ -98,7 +102,7 @@ func profileSecurity(profile string) (SecuritySettings, error) {
 		ExpiryDays: p.MaxAgeDays, History: p.History, LockoutThreshold: p.Lockout.LockAt, LockoutMinutes: int(p.Lockout.LockFor / time.Minute),
 		IdleMinutes: int(d.Idle / time.Minute), AbsoluteHours: int(d.Absolute / time.Hour),
 		AdminIdleMinutes: int(d.AdminIdle / time.Minute), AdminAbsoluteHours: int(d.AdminAbsolute / time.Hour),
-		MFARoles: []string{"administrator", "auditor"}, MFAForExport: true, TOTPWindow: authn.WindowDrift.String(),
+		MFARoles: []string{"administrator", "auditor"}, MFAForExport: true, MFAForAdmin: true, TOTPWindow: authn.WindowDrift.String(),
 		AllowedNetworks: []string{}, RoleNetworks: map[string][]string{}, LoginHours: map[string]string{}, TimeZone: "UTC"}, nil
 }
 
@@ -136,6 +140,9 @@ func (in SecuritySettingsInput) apply() (SecuritySettings, error) {
 	}
 	if in.MFAForExport != nil {
 		st.MFAForExport = *in.MFAForExport
+	}
+	if in.MFAForAdmin != nil {
+		st.MFAForAdmin = *in.MFAForAdmin
 	}
 	if in.TOTPWindow != nil {
 		st.TOTPWindow = *in.TOTPWindow
@@ -255,7 +262,19 @@ func (st SecuritySettings) requiresMFA(roles []access.Role) bool {
 		return true
 	}
 	for _, r := range roles {
-		if slices.Contains(st.MFARoles, r.Key) || st.MFAForExport && sensitive(r) {
+		if slices.Contains(st.MFARoles, r.Key) || st.MFAForExport && sensitive(r) || st.MFAForAdmin && administrative(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// administrative reports whether a role carries a function that governs
+// everyone else's access or reads the trail of it.
+func administrative(r access.Role) bool {
+	for _, f := range r.Functions {
+		switch f {
+		case access.ManageUsers, access.ManageRoles, access.ManageSecurity, access.ViewAudit:
 			return true
 		}
 	}

@@ -11,16 +11,27 @@ import (
 // e-mail is read wherever the mailbox is. Steward uses a Sender only to
 // hand over reset tokens; TOTP stays the second factor.
 type Sender interface {
-	Send(ctx context.Context, to, subject, body string) error
+	Send(ctx context.Context, m Message) error
 }
 
-// LogSender is a development Sender: it writes each message to the log at
-// debug level, secret included. Never use it in production; it exists so
-// that a developer can follow a reset without a mail server.
+// Message is one message for a user: the address is for delivery only;
+// logs name the user by id.
+type Message struct {
+	UserID  int64
+	To      string
+	Subject string
+	Body    string
+}
+
+// LogSender is a development Sender: it records at debug level that a
+// message for a user would have gone out, and nothing of it (neither the
+// secret it carries nor the address, which is personal data). It exists
+// so that a developer can see a reset being issued without a mail server;
+// the token itself is then lost, so issue a new one without a Sender.
 type LogSender struct{ Log *slog.Logger }
 
-// Send logs the message.
-func (l LogSender) Send(ctx context.Context, to, subject, body string) error {
-	l.Log.DebugContext(ctx, "development sender: message not delivered", "to", to, "subject", subject, "body", body)
+// Send logs that a message was sent to a user.
+func (l LogSender) Send(ctx context.Context, m Message) error {
+	l.Log.DebugContext(ctx, "development sender: message not delivered", "user_id", m.UserID, "subject", m.Subject)
 	return nil
 }

@@ -38,7 +38,8 @@ func (s *Service) EndSession(ctx context.Context, a *Actor, id int64) error {
 }
 
 // EndUserSessions ends every session of a user (manage_users), e.g. when a
-// device is lost.
+// device is lost, and revokes the user's API keys, which a thief of the
+// device could hold as well.
 func (s *Service) EndUserSessions(ctx context.Context, a *Actor, userID int64) error {
 	if err := a.need(access.ManageUsers); err != nil {
 		return err
@@ -48,6 +49,9 @@ func (s *Service) EndUserSessions(ctx context.Context, a *Actor, userID int64) e
 			return err
 		}
 		if err := tx.DeleteUserSessions(ctx, a.TenantID, userID); err != nil {
+			return err
+		}
+		if err := tx.RevokeUserAPIKeys(ctx, a.TenantID, userID, s.now()); err != nil {
 			return err
 		}
 		return s.rec(ctx, tx, a, event{action: "session.end_all", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID}})

@@ -44,7 +44,7 @@ func newSubjectFixture(t *testing.T, e store.Engine) subjectFixture {
 	f := subjectFixture{a: newService(dbA, &now), b: newService(open(), &now), now: &now, dsn: dsn}
 	// No second factor required: the test grants auditor to a user who has none.
 	relaxed := service.DefaultSecurity()
-	relaxed.MFARoles, relaxed.MFAForExport = []string{}, false
+	relaxed.MFARoles, relaxed.MFAForExport, relaxed.MFAForAdmin = []string{}, false, false
 	tn, admin, err := f.a.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme", AdminEmail: "a@acme.example", AdminPassword: "correct-horse-battery-staple",
 		Security: &relaxed})
 	if err != nil {

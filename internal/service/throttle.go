@@ -40,31 +40,47 @@ func (t *throttle) key(addr string) netip.Prefix {
 	return authn.RateKey(a)
 }
 
-// allows reports whether a client at addr may attempt a sign-in at now.
+// allows reserves one attempt of the client at addr at now, and reports
+// whether there was one to take. The token is spent before the attempt is
+// checked, under the lock, so parallel failures cannot all pass a check
+// that sees the same bucket; a success gives it back with refund.
 func (t *throttle) allows(addr string, now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, ok, _ := t.rate.Take(t.buckets[t.key(addr)], now)
-	return ok
-}
-
-// fail spends one attempt of the client at addr.
-func (t *throttle) fail(addr string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	k := t.key(addr)
 	b, ok, _ := t.rate.Take(t.buckets[k], now)
 	if !ok {
+		return false
+	}
+	t.store(k, b, now)
+	return true
+}
+
+// refund gives back the attempt allows reserved, when it succeeded: only
+// failures spend.
+func (t *throttle) refund(addr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := t.key(addr)
+	b, ok := t.buckets[k]
+	if !ok {
 		return
 	}
-	if len(t.buckets) >= maxBuckets {
+	b.Full = b.Full.Add(-t.rate.Every)
+	t.buckets[k] = b
+}
+
+// store keeps a key's bucket, forgetting full ones first when the map is
+// at its bound.
+func (t *throttle) store(k netip.Prefix, b authn.Bucket, now time.Time) {
+	if _, known := t.buckets[k]; !known && len(t.buckets) >= maxBuckets {
 		for k, old := range t.buckets {
 			if !old.Full.After(now) {
 				delete(t.buckets, k)
 			}
 		}
 	}
-	if len(t.buckets) < maxBuckets {
+	if _, known := t.buckets[k]; known || len(t.buckets) < maxBuckets {
 		t.buckets[k] = b
 	}
 }

@@ -93,7 +93,7 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in org.UserInput) (o
 
 // UpdateUser changes a user's profile, department, manager or status. The
 // user's customers follow them to a new department; suspending or
-// deactivating ends their sessions at once.
+// deactivating ends their sessions and revokes their API keys at once.
 func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in org.UserInput) (org.User, error) {
 	var u org.User
 	if err := a.need(access.ManageUsers); err != nil {
@@ -135,6 +135,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in org.Use
 		}
 		if u.Status != org.StatusActive {
 			if err := tx.DeleteUserSessions(ctx, a.TenantID, u.ID); err != nil {
+				return err
+			}
+			if err := tx.RevokeUserAPIKeys(ctx, a.TenantID, u.ID, now); err != nil {
 				return err
 			}
 		}

@@ -102,7 +102,9 @@ func (t *Tx) RevokeAPIKey(ctx context.Context, tenantID, id int64, now time.Time
 	return err
 }
 
-// RevokeUserAPIKeys revokes every key a user made (on suspension).
+// RevokeUserAPIKeys revokes every key a user made: on a password change or
+// reset, a suspension or deactivation, and when an administrator ends all
+// of the user's sessions.
 func (t *Tx) RevokeUserAPIKeys(ctx context.Context, tenantID, userID int64, now time.Time) error {
 	_, err := t.exec(ctx, "store.RevokeUserAPIKeys", `UPDATE api_keys SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND revoked_at IS NULL`,
 		Micros(now), tenantID, userID)
@@ -110,7 +112,7 @@ func (t *Tx) RevokeUserAPIKeys(ctx context.Context, tenantID, userID int64, now 
 }
 
 // TouchAPIKey records that a key was used at now.
-func (t *Tx) TouchAPIKey(ctx context.Context, id int64, now time.Time) error {
-	_, err := t.exec(ctx, "store.TouchAPIKey", `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, Micros(now), id)
+func (t *Tx) TouchAPIKey(ctx context.Context, tenantID, id int64, now time.Time) error {
+	_, err := t.exec(ctx, "store.TouchAPIKey", `UPDATE api_keys SET last_used_at = $1 WHERE tenant_id = $2 AND id = $3`, Micros(now), tenantID, id)
 	return err
 }

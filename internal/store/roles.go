@@ -210,3 +210,14 @@ func (t *Tx) NextRoleExpiry(ctx context.Context, tenantID, userID int64, now tim
 	at := FromMicros(next.Int64)
 	return &at, nil
 }
+
+// RoleHoldersWithoutFactor counts the users holding a role through an
+// unexpired assignment who have no confirmed second factor.
+func (t *Tx) RoleHoldersWithoutFactor(ctx context.Context, tenantID, roleID int64, now time.Time) (int, error) {
+	var n int
+	err := t.one(ctx, "store.RoleHoldersWithoutFactor", "role", `SELECT COUNT(*) FROM role_assignments a
+		WHERE a.tenant_id = $1 AND a.role_id = $2 AND (a.expires_at IS NULL OR a.expires_at > $3)
+		AND NOT EXISTS (SELECT 1 FROM totp_factors f WHERE f.tenant_id = a.tenant_id AND f.user_id = a.user_id AND f.confirmed_at IS NOT NULL)`,
+		[]any{tenantID, roleID, Micros(now)}, &n)
+	return n, err
+}

@@ -29,14 +29,6 @@ func (t *Tx) UserSecurity(ctx context.Context, tenantID, userID int64) (Credenti
 	return c, err
 }
 
-// CountFailedLogin adds one to a user's run of failed sign-ins, atomically,
-// so that parallel guesses all count.
-func (t *Tx) CountFailedLogin(ctx context.Context, tenantID, userID int64, now time.Time) error {
-	_, err := t.exec(ctx, "store.CountFailedLogin", `UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = $1
-		WHERE tenant_id = $2 AND id = $3`, Micros(now), tenantID, userID)
-	return err
-}
-
 // ResetFailedLogins ends a user's run of failed sign-ins.
 func (t *Tx) ResetFailedLogins(ctx context.Context, tenantID, userID int64) error {
 	_, err := t.exec(ctx, "store.ResetFailedLogins", `UPDATE users SET failed_logins = 0 WHERE tenant_id = $1 AND id = $2 AND failed_logins <> 0`,
@@ -44,14 +36,16 @@ func (t *Tx) ResetFailedLogins(ctx context.Context, tenantID, userID int64) erro
 	return err
 }
 
-// SetPassword replaces a user's password hash, records when, keeps the old
-// hash in the history and ends any lock.
+// SetPassword replaces a user's password hash, records when and keeps the
+// old hash in the history. It leaves the run of failed sign-ins alone: a
+// reset ends a lock with ResetFailedLogins, a change by the user does not
+// (it proved the password, not the second factor).
 func (t *Tx) SetPassword(ctx context.Context, tenantID, userID int64, hash string, now time.Time) error {
 	if _, err := t.exec(ctx, "store.SetPassword", `INSERT INTO password_history (tenant_id, user_id, hash, created_at)
 		SELECT tenant_id, id, password_hash, $1 FROM users WHERE tenant_id = $2 AND id = $3`, Micros(now), tenantID, userID); err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, "store.SetPassword", `UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0
+	res, err := t.exec(ctx, "store.SetPassword", `UPDATE users SET password_hash = $1, password_changed_at = $2
 		WHERE tenant_id = $3 AND id = $4`, hash, Micros(now), tenantID, userID)
 	if err != nil {
 		return err
@@ -247,25 +241,35 @@ func (t *Tx) ChallengeByHash(ctx context.Context, tokenHash string, now time.Tim
 	return c, err
 }
 
-// CountChallengeAttempt adds a failed attempt to a challenge and returns
-// the new count.
-func (t *Tx) CountChallengeAttempt(ctx context.Context, id int64) (int, error) {
-	var n int
-	err := t.tx.QueryRowContext(ctx, `UPDATE mfa_challenges SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts`, id).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 1 << 30, nil // deleted meanwhile: used up
+// ReserveChallengeAttempt takes one of a challenge's max attempts before
+// its code is checked: a compare-and-set on the count, so that parallel
+// requests on one challenge never get more than max tries between them.
+// It reports false when the challenge is used up or gone.
+func (t *Tx) ReserveChallengeAttempt(ctx context.Context, tenantID, id int64, max int) (bool, error) {
+	res, err := t.exec(ctx, "store.ReserveChallengeAttempt", `UPDATE mfa_challenges SET attempts = attempts + 1
+		WHERE tenant_id = $1 AND id = $2 AND attempts < $3`, tenantID, id, max)
+	if err != nil {
+		return false, err
 	}
-	return n, errs.Wrap(err, "store.CountChallengeAttempt")
+	n, err := res.RowsAffected()
+	return n == 1, errs.Wrap(err, "store.ReserveChallengeAttempt")
 }
 
 // DeleteChallenge removes a challenge; false when it was already gone.
-func (t *Tx) DeleteChallenge(ctx context.Context, id int64) (bool, error) {
-	res, err := t.exec(ctx, "store.DeleteChallenge", `DELETE FROM mfa_challenges WHERE id = $1`, id)
+func (t *Tx) DeleteChallenge(ctx context.Context, tenantID, id int64) (bool, error) {
+	res, err := t.exec(ctx, "store.DeleteChallenge", `DELETE FROM mfa_challenges WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
 	return n == 1, errs.Wrap(err, "store.DeleteChallenge")
+}
+
+// DeleteUserChallenges removes every pending sign-in of a user, when the
+// password they were started with stops being the password.
+func (t *Tx) DeleteUserChallenges(ctx context.Context, tenantID, userID int64) error {
+	_, err := t.exec(ctx, "store.DeleteUserChallenges", `DELETE FROM mfa_challenges WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	return err
 }
 
 // PasswordReset is a single-use token that lets a user set a new password.
@@ -301,7 +305,9 @@ func (t *Tx) TakePasswordReset(ctx context.Context, tenantID int64, tokenHash st
 // ReserveLoginAttempt counts a sign-in attempt as failed before it is
 // checked, if the count is still seen: a compare-and-set, so that of
 // parallel attempts that all read the same count only one goes ahead. The
-// service resets the count when the attempt succeeds.
+// service resets the count when a whole sign-in succeeds, and gives the
+// attempt back (RefundLoginAttempt) for a correct password that waits for
+// its second factor.
 func (t *Tx) ReserveLoginAttempt(ctx context.Context, tenantID, userID int64, seen int, now time.Time) (bool, error) {
 	res, err := t.exec(ctx, "store.ReserveLoginAttempt", `UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = $1
 		WHERE tenant_id = $2 AND id = $3 AND failed_logins = $4`, Micros(now), tenantID, userID, seen)
@@ -310,6 +316,18 @@ func (t *Tx) ReserveLoginAttempt(ctx context.Context, tenantID, userID int64, se
 	}
 	n, err := res.RowsAffected()
 	return n == 1, errs.Wrap(err, "store.ReserveLoginAttempt")
+}
+
+// RefundLoginAttempt gives back the attempt ReserveLoginAttempt counted,
+// when it turned out to be a correct password that still waits for its
+// second factor: that is no failure, but neither does it end the run of
+// failures (wrong codes count in it). lastFailed is the time of the last
+// failure before the reservation, which the reservation replaced: the
+// delays run from real failures, not from the correct password.
+func (t *Tx) RefundLoginAttempt(ctx context.Context, tenantID, userID int64, lastFailed time.Time) error {
+	_, err := t.exec(ctx, "store.RefundLoginAttempt", `UPDATE users SET failed_logins = failed_logins - 1, last_failed_at = $1
+		WHERE tenant_id = $2 AND id = $3 AND failed_logins > 0`, Micros(lastFailed), tenantID, userID)
+	return err
 }
 
 // FindPasswordReset finds an unexpired reset of the tenant by its token's hash.

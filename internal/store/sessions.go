@@ -94,11 +94,23 @@ func (t *Tx) TouchSession(ctx context.Context, tenantID, id int64, now time.Time
 	return err
 }
 
-// RefreshSession records a fresh authentication (step-up, or the end of a
-// limit) on a session.
+// RefreshSession records a fresh authentication (a step-up with the
+// password and, when enrolled, a code) on a session, with its limit.
 func (t *Tx) RefreshSession(ctx context.Context, tenantID, id int64, authAt time.Time, limit string) error {
 	res, err := t.exec(ctx, "store.RefreshSession", `UPDATE sessions SET auth_at = $1, session_limit = $2, last_seen_at = $1
 		WHERE tenant_id = $3 AND id = $4`, Micros(authAt), limit, tenantID, id)
+	if err != nil {
+		return err
+	}
+	return affected(res, "session")
+}
+
+// SetSessionLimit changes what a session must do first, leaving when its
+// holder last authenticated alone: enrolling a factor or changing the
+// password is no step-up.
+func (t *Tx) SetSessionLimit(ctx context.Context, tenantID, id int64, limit string) error {
+	res, err := t.exec(ctx, "store.SetSessionLimit", `UPDATE sessions SET session_limit = $1 WHERE tenant_id = $2 AND id = $3`,
+		limit, tenantID, id)
 	if err != nil {
 		return err
 	}

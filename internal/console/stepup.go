@@ -1,0 +1,90 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"steward/internal/errs"
+)
+
+// Role grants, the security settings and removing a second factor need an
+// authentication less than ten minutes old; the service answers anything
+// older with step_up_required. The console then asks for the password (and
+// a code) again, calls service.StepUp as POST /auth/step-up does, and
+// redoes the action with the fields first posted, carried in the form.
+
+const stepUpRequired = "step_up_required"
+
+// keepPrefix marks the fields of the action to redo, so that they cannot
+// collide with the step-up form's own.
+const keepPrefix = "keep."
+
+// stepUpView is what the step-up template shows.
+type stepUpView struct {
+	Error  string
+	Redo   string // the path of the action to redo, or of the page to return to
+	Method string
+	Keep   []hidden
+}
+
+// askStepUp shows the re-authentication form for the request the service
+// refused, carrying the request's fields to redo it.
+func (c *Console) askStepUp(w http.ResponseWriter, r *http.Request, v *view) {
+	p := stepUpView{Redo: r.URL.RequestURI(), Method: r.Method}
+	if r.Method == http.MethodPost {
+		for name, vals := range r.PostForm {
+			if name == "csrf" {
+				continue
+			}
+			for _, val := range vals {
+				p.Keep = append(p.Keep, hidden{Name: keepPrefix + name, Value: val})
+			}
+		}
+	}
+	c.showStepUp(w, v, http.StatusUnauthorized, p)
+}
+
+func (c *Console) showStepUp(w http.ResponseWriter, v *view, status int, p stepUpView) {
+	v.Title = v.T("stepup.title")
+	c.render(w, v, status, "stepup", p)
+}
+
+// stepUp proves who the user is again, then redoes the action (a POST,
+// dispatched again through the console's own routes with its fields and
+// the session's CSRF token) or returns to the page (a GET).
+func (c *Console) stepUp(w http.ResponseWriter, r *http.Request, v *view) error {
+	p := stepUpView{Redo: localPath(r.PostForm.Get("redo"), "/customers"), Method: r.PostForm.Get("method")}
+	kept := url.Values{}
+	for name, vals := range r.PostForm {
+		if orig, ok := strings.CutPrefix(name, keepPrefix); ok {
+			kept[orig] = vals
+			for _, val := range vals {
+				p.Keep = append(p.Keep, hidden{Name: name, Value: val})
+			}
+		}
+	}
+	err := c.svc.StepUp(r.Context(), v.act, r.PostForm.Get("password"), r.PostForm.Get("code"))
+	if k := errs.KindOf(err); k == errs.Unauthorized || k == errs.TooMany || k == errs.Invalid {
+		p.Error = v.lang.errText(errs.As(err))
+		c.showStepUp(w, v, statusOf[k], p)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	target, perr := url.Parse(p.Redo)
+	if p.Method != http.MethodPost || perr != nil || target.Path == "/stepup" {
+		http.Redirect(w, r, p.Redo, http.StatusSeeOther)
+		return nil
+	}
+	kept.Set("csrf", v.CSRF)
+	again := r.Clone(r.Context())
+	again.URL = target
+	again.RequestURI = target.RequestURI()
+	again.Body = http.NoBody
+	again.ContentLength = 0
+	again.PostForm, again.Form = kept, kept
+	c.mux.ServeHTTP(w, again)
+	return nil
+}
