@@ -229,7 +229,7 @@ func (s *Service) CompleteMFA(ctx context.Context, mfaToken, code string) (Login
 		return err
 	})
 	if err == nil {
-		s.throttle.refund(ip)
+		s.throttle.refund(requestOf(ctx).SourceIP)
 	}
 	return res, err
 }
@@ -341,14 +341,7 @@ func (s *Service) secondFactorFailed(ctx context.Context, acc *account, reason s
 // they have one, a second-factor code, so that sensitive operations are
 // allowed for the next authn.StepUpWindow.
 func (s *Service) StepUp(ctx context.Context, a *Actor, password, code string) error {
-	if a.APIKeyID != 0 || a.SessionID == 0 {
-		return errs.E(errs.Forbidden, "session_required", "step-up needs a signed-in session")
-	}
-	now, ip := s.now(), requestOf(ctx).SourceIP
-	if !s.throttle.allows(ip, now) {
-		return errThrottled
-	}
-	acc, err := s.accountOf(ctx, a)
+	acc, now, err := s.reauthenticating(ctx, a, "step-up needs a signed-in session")
 	if err != nil {
 		return err
 	}
@@ -382,9 +375,24 @@ func (s *Service) StepUp(ctx context.Context, a *Actor, password, code string) e
 		return s.rec(ctx, tx, a, event{action: "auth.step_up", targetType: "session", targetID: a.SessionID})
 	})
 	if err == nil {
-		s.throttle.refund(ip)
+		s.throttle.refund(requestOf(ctx).SourceIP)
 	}
 	return err
+}
+
+// reauthenticating starts a check of the signed-in user's own password:
+// only from a session (an API key has no password to give), and within the
+// per-address limit on failures, like a sign-in.
+func (s *Service) reauthenticating(ctx context.Context, a *Actor, notSession string) (account, time.Time, error) {
+	now := s.now()
+	if a.APIKeyID != 0 || a.SessionID == 0 {
+		return account{}, now, errs.E(errs.Forbidden, "session_required", "%s", notSession)
+	}
+	if !s.throttle.allows(requestOf(ctx).SourceIP, now) {
+		return account{}, now, errThrottled
+	}
+	acc, err := s.accountOf(ctx, a)
+	return acc, now, err
 }
 
 // accountOf loads the sign-in state of the actor's own account.

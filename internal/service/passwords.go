@@ -31,14 +31,7 @@ type PasswordReset struct {
 // are revoked; this session stays, but the change is no step-up (no second
 // factor was asked).
 func (s *Service) ChangePassword(ctx context.Context, a *Actor, current, next string) error {
-	if a.APIKeyID != 0 || a.SessionID == 0 {
-		return errs.E(errs.Forbidden, "session_required", "passwords are changed from a signed-in session")
-	}
-	now, ip := s.now(), requestOf(ctx).SourceIP
-	if !s.throttle.allows(ip, now) {
-		return errThrottled
-	}
-	acc, err := s.accountOf(ctx, a)
+	acc, now, err := s.reauthenticating(ctx, a, "passwords are changed from a signed-in session")
 	if err != nil {
 		return err
 	}
@@ -56,7 +49,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *Actor, current, next st
 		}
 		return errs.Field("current_password", "wrong_password", "current_password is wrong")
 	}
-	s.throttle.refund(ip) // the current password was right
+	s.throttle.refund(requestOf(ctx).SourceIP) // the current password was right
 	hash, err := s.checkNewPassword(ctx, &acc, "new_password", next, current)
 	if err != nil {
 		if werr := s.DB.Write(ctx, func(tx *store.Tx) error { return passwordProved(ctx, tx, &acc) }); werr != nil {
@@ -232,7 +225,7 @@ func (s *Service) ResetPassword(ctx context.Context, tenantSlug, token, next str
 	if err != nil {
 		return err
 	}
-	s.throttle.refund(ip) // the token was right
+	s.throttle.refund(requestOf(ctx).SourceIP) // the token was right
 	hash, err := s.checkNewPassword(ctx, &acc, "new_password", next, "")
 	if err != nil {
 		return err
