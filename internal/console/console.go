@@ -82,10 +82,7 @@ func (c *Console) Handler() http.Handler {
 	c.accountRoutes(mux)
 	mux.Handle("GET /admin/security", c.private(c.securityPage))
 	mux.Handle("POST /admin/security", c.private(c.saveSecurity))
-	mux.Handle("GET /{$}", c.private(func(w http.ResponseWriter, r *http.Request, v *view) error {
-		http.Redirect(w, r, "/customers", http.StatusSeeOther)
-		return nil
-	}))
+	mux.Handle("GET /{$}", c.private(redirectTo("/customers")))
 	mux.Handle("GET /customers", c.private(c.customerList))
 	mux.Handle("GET /customers/new", c.private(c.newCustomer))
 	mux.Handle("POST /customers", c.private(c.createCustomer))
@@ -103,10 +100,7 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("POST /pools", c.private(c.createPool))
 	mux.Handle("GET /pools/{id}", c.private(c.poolDetail))
 	mux.Handle("POST /pools/{id}/claim", c.private(c.claim))
-	mux.Handle("GET /admin/{$}", c.private(func(w http.ResponseWriter, r *http.Request, v *view) error {
-		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
-		return nil
-	}))
+	mux.Handle("GET /admin/{$}", c.private(redirectTo("/admin/users")))
 	mux.Handle("GET /admin/users", c.private(c.userList))
 	mux.Handle("GET /admin/org", c.private(c.orgTree))
 	mux.Handle("GET /admin/users/{id}", c.private(c.userDetail))
@@ -266,4 +260,12 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *view, err erro
 	}
 	v.Title = p.Title
 	c.render(w, v, status, "error", p)
+}
+
+// redirectTo is a page that only sends the signed-in user elsewhere.
+func redirectTo(path string) func(http.ResponseWriter, *http.Request, *view) error {
+	return func(w http.ResponseWriter, r *http.Request, v *view) error {
+		http.Redirect(w, r, path, http.StatusSeeOther)
+		return nil
+	}
 }

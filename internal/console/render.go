@@ -229,22 +229,10 @@ func (c *Console) serveStatic(w http.ResponseWriter, r *http.Request) {
 
 // Section is the part of the console the page belongs to, for the nav.
 func (v *view) Section() string {
-	p := v.Path
-	switch {
-	case strings.HasPrefix(p, "/customers"):
-		return "customers"
-	case strings.HasPrefix(p, "/matrix"):
-		return "matrix"
-	case strings.HasPrefix(p, "/pools"):
-		return "pools"
-	case strings.HasPrefix(p, "/admin"):
-		return "admin"
-	case strings.HasPrefix(p, "/audit"):
-		return "audit"
-	case strings.HasPrefix(p, "/rules"):
-		return "rules"
-	case strings.HasPrefix(p, "/account"):
-		return "account"
+	for _, section := range []string{"customers", "matrix", "pools", "admin", "audit", "rules", "account"} {
+		if strings.HasPrefix(v.Path, "/"+section) {
+			return section
+		}
 	}
 	return ""
 }
