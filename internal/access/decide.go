@@ -18,7 +18,8 @@ type SubjectFacts struct {
 	SharingRules []SharingRule
 	Restrictions []RestrictionRule
 	Pools        []Pool
-	Now          time.Time // the moment of the decision: expiry is judged against it
+	Fields       []FieldRef // the tenant's field catalogue
+	Now          time.Time  // the moment of the decision: expiry is judged against it
 }
 
 // Subject is the caller as the engine sees them. The service builds one per
@@ -34,13 +35,15 @@ type Subject struct {
 	RoleKeys     []string
 	Now          time.Time
 
-	scopes    map[cell][]Scope
-	roleOf    map[cell][]string // "key:scope" of the roles that gave each cell
-	functions map[Function]bool
-	subs      map[int64]bool
-	rules     []SharingRule     // rules whose principal is this subject
-	restrict  []RestrictionRule // restrictions whose principals include this subject
-	pools     []int64           // pools this subject may see
+	scopes     map[cell][]Scope
+	roleOf     map[cell][]string // "key:scope" of the roles that gave each cell
+	functions  map[Function]bool
+	subs       map[int64]bool
+	rules      []SharingRule     // rules whose principal is this subject
+	restrict   []RestrictionRule // restrictions whose principals include this subject
+	pools      []int64           // pools this subject may see
+	fields     map[Object]map[string]FieldDecision
+	fieldOrder []FieldRef
 }
 
 type cell struct {
@@ -71,6 +74,7 @@ func NewSubject(f SubjectFacts) *Subject {
 			}
 		}
 	}
+	s.fields, s.fieldOrder = decideFields(f.Roles, f.Fields), f.Fields
 	for _, p := range f.Pools {
 		if slices.ContainsFunc(p.Departments, func(d int64) bool { return slices.Contains(s.DeptPath, d) }) {
 			s.pools = append(s.pools, p.ID)

@@ -81,11 +81,12 @@ const (
 	RunReviews     Function = "run_reviews"
 	ManagePools    Function = "manage_pools"
 	HandlePrivacy  Function = "handle_privacy"
+	ManageFields   Function = "manage_fields" // the field catalogue: custom fields, sensitivity, masks
 )
 
 // Functions lists every system function.
 var Functions = []Function{ManageUsers, ManageRoles, ManageOrg, ManageSharing, ManageSecurity,
-	ViewAudit, ApproveExports, RunReviews, ManagePools, HandlePrivacy, OverrideRestrictions}
+	ViewAudit, ApproveExports, RunReviews, ManagePools, HandlePrivacy, ManageFields, OverrideRestrictions}
 
 // Permission is one cell of the matrix: a scope for an object and action.
 type Permission struct {
@@ -103,6 +104,7 @@ type Role struct {
 	Preset      bool         `json:"preset"`
 	Permissions []Permission `json:"permissions"`
 	Functions   []Function   `json:"functions"`
+	Fields      []FieldRule  `json:"fields"`
 	CreatedAt   time.Time    `json:"created_at"`
 	UpdatedAt   time.Time    `json:"updated_at"`
 }
@@ -153,7 +155,10 @@ func (r *Role) Validate() error {
 	}
 	slices.Sort(r.Functions)
 	r.Functions = slices.Compact(r.Functions)
-	return nil
+	if r.Fields == nil {
+		r.Fields = []FieldRule{}
+	}
+	return validateFields(r.Fields)
 }
 
 func validKey(k string) bool {

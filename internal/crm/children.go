@@ -22,15 +22,18 @@ type Contact struct {
 	Notes      string    `json:"notes"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	Custom     Custom    `json:"custom"`
+	View
 }
 
 // ContactInput is what a caller may set on a contact.
 type ContactInput struct {
-	Name  *string `json:"name"`
-	Title *string `json:"title"`
-	Phone *string `json:"phone"`
-	Email *string `json:"email"`
-	Notes *string `json:"notes"`
+	Name   *string `json:"name"`
+	Title  *string `json:"title"`
+	Phone  *string `json:"phone"`
+	Email  *string `json:"email"`
+	Notes  *string `json:"notes"`
+	Custom Custom  `json:"custom,omitempty"`
 }
 
 // Apply validates in and copies it onto c, returning the changed field names.
@@ -94,6 +97,8 @@ type Deal struct {
 	ExpectedClose string    `json:"expected_close"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	Custom        Custom    `json:"custom"`
+	View
 }
 
 // DealInput is what a caller may set on a deal.
@@ -103,6 +108,7 @@ type DealInput struct {
 	Currency      *string `json:"currency"`
 	Stage         *string `json:"stage"`
 	ExpectedClose *string `json:"expected_close"`
+	Custom        Custom  `json:"custom,omitempty"`
 }
 
 var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -218,6 +224,8 @@ type Activity struct {
 	OccurredAt time.Time `json:"occurred_at"`
 	CreatedBy  int64     `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
+	Custom     Custom    `json:"custom"`
+	View
 }
 
 // ActivityInput is what a caller may set on an activity.
@@ -225,6 +233,7 @@ type ActivityInput struct {
 	Type       *string    `json:"type"`
 	Note       *string    `json:"note"`
 	OccurredAt *time.Time `json:"occurred_at"`
+	Custom     Custom     `json:"custom,omitempty"`
 }
 
 // Apply validates in and copies it onto a; now fills a missing time.

@@ -29,6 +29,8 @@ type Customer struct {
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	LastActivityAt time.Time `json:"last_activity_at"`
+	Custom         Custom    `json:"custom"`
+	View
 	// DeptPath is the owner department's ancestors, root first. It is what
 	// the access engine matches department scopes against; not shown.
 	DeptPath []int64 `json:"-"`
@@ -51,6 +53,7 @@ type CustomerInput struct {
 	Email    *string `json:"email"`
 	Address  *string `json:"address"`
 	Notes    *string `json:"notes"`
+	Custom   Custom  `json:"custom,omitempty"` // custom field values; the service validates them
 }
 
 // Apply validates in and copies it onto c. It returns the names of the

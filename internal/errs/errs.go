@@ -59,6 +59,12 @@ func Field(field, code, format string, args ...any) *Error {
 	return &Error{Kind: Invalid, Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// WithField names the input field an error concerns.
+func (e *Error) WithField(field string) *Error {
+	e.Field = field
+	return e
+}
+
 // NotVisible is the error for anything missing or hidden from the caller.
 // Both cases must be indistinguishable, so there is exactly one way to say it.
 func NotVisible(what string) *Error {

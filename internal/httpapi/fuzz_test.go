@@ -60,6 +60,8 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		reflect.TypeFor[CodeRequest]():                   target(func(CodeRequest) error { return nil }),
 		reflect.TypeFor[service.SecuritySettingsInput](): target(service.CheckSecuritySettings),
 		reflect.TypeFor[service.APIKeyInput]():           target(func(service.APIKeyInput) error { return nil }),
+		reflect.TypeFor[service.FieldInput]():            target(checkField),
+		reflect.TypeFor[service.RevealRequest]():         target(func(service.RevealRequest) error { return nil }),
 	}
 }
 
@@ -95,6 +97,9 @@ func checkRole(in service.RoleInput) error {
 	r := access.Role{Permissions: []access.Permission{}, Functions: []access.Function{}}
 	if in.Key != nil {
 		r.Key = *in.Key
+	}
+	if in.Fields != nil {
+		r.Fields = *in.Fields
 	}
 	if in.Permissions != nil {
 		r.Permissions = append(r.Permissions, *in.Permissions...)
@@ -311,4 +316,19 @@ func FuzzCursor(f *testing.F) {
 			t.Fatalf("cursor %q: accepted but not applied", cursor)
 		}
 	})
+}
+
+// checkField validates a field definition and, when it holds, a value of
+// each kind a client may send for it.
+func checkField(in service.FieldInput) error {
+	f, err := service.FieldFromInput(in)
+	if err != nil {
+		return err
+	}
+	for _, v := range []any{"x", 1.5, true, []any{"a"}, nil} {
+		if _, err := f.Check(v); err != nil && errs.As(err).Kind == errs.Internal {
+			return err // the harness fails on anything but a client error
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"steward/internal/access"
 	"steward/internal/crm"
+	"steward/internal/fields"
 )
 
 // Schema is an OpenAPI 3.0 schema object, as much of it as Steward uses.
@@ -37,10 +38,15 @@ var knownTypes = map[reflect.Type]Schema{
 	reflect.TypeFor[time.Time](): {Type: "string", Format: "date-time"},
 	reflect.TypeFor[crm.Money](): {Type: "string", Pattern: `^-?[0-9]+\.[0-9]{2}$`, Example: "1234.50",
 		Description: "an amount as a decimal string with two fractional digits"},
-	reflect.TypeFor[access.Object]():   {Type: "string", Enum: strs(access.Objects)},
-	reflect.TypeFor[access.Action]():   {Type: "string", Enum: strs(access.Actions)},
-	reflect.TypeFor[access.Scope]():    {Type: "string", Enum: strs(access.Scopes)},
-	reflect.TypeFor[access.Function](): {Type: "string", Enum: strs(access.Functions)},
+	reflect.TypeFor[access.Object]():      {Type: "string", Enum: strs(access.Objects)},
+	reflect.TypeFor[access.Action]():      {Type: "string", Enum: strs(access.Actions)},
+	reflect.TypeFor[access.Scope]():       {Type: "string", Enum: strs(access.Scopes)},
+	reflect.TypeFor[access.Function]():    {Type: "string", Enum: strs(access.Functions)},
+	reflect.TypeFor[access.FieldAccess](): {Type: "string", Enum: strs(access.FieldAccesses)},
+	reflect.TypeFor[fields.Type]():        {Type: "string", Enum: strs(fields.Types)},
+	reflect.TypeFor[fields.Mask]():        {Type: "string", Enum: strs(fields.Masks)},
+	reflect.TypeFor[crm.Custom](): {Type: "object", AdditionalProperties: &Schema{},
+		Description: "custom field values by field key (GET /fields); values you may not read are left out or masked"},
 	reflect.TypeFor[json.RawMessage](): {Type: "object", Description: "details: identifiers, field names and, for permission changes, before and after"},
 }
 
@@ -81,8 +87,8 @@ func (b *schemaBuilder) schema(t reflect.Type, req bool) *Schema {
 	if t.Kind() == reflect.Pointer {
 		return nullable(b.schema(t.Elem(), req))
 	}
-	if t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
-		reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+	if _, hides := hidingTypes[t]; !hides && (t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
+		reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)) {
 		panic(fmt.Sprintf("httpapi: %s marshals itself; describe it in knownTypes", t))
 	}
 	switch t.Kind() {
@@ -169,6 +175,11 @@ func (b *schemaBuilder) fields(t reflect.Type, req bool, s *Schema) {
 			fs = &c
 		}
 		s.Properties[name] = fs
+		if o, hides := hidingTypes[t]; hides && !req {
+			if _, builtin := fieldsCatalogue.Get(o, name); builtin {
+				continue // left out when the reader's field access hides it
+			}
+		}
 		if !hasOption(opts, "omitempty") && !hasOption(opts, "omitzero") && (!req || f.Type.Kind() != reflect.Pointer) {
 			s.Required = append(s.Required, name)
 		}
@@ -214,3 +225,14 @@ func strs[T ~string](vs []T) []string {
 	}
 	return out
 }
+
+// hidingTypes marshal as their own fields, leaving out those the reader's
+// field permissions hide (crm.View): their catalogue fields are optional.
+var hidingTypes = map[reflect.Type]access.Object{
+	reflect.TypeFor[crm.Customer](): access.Customer,
+	reflect.TypeFor[crm.Contact]():  access.Contact,
+	reflect.TypeFor[crm.Deal]():     access.Deal,
+	reflect.TypeFor[crm.Activity](): access.Activity,
+}
+
+var fieldsCatalogue = fields.NewCatalogue(nil)

@@ -34,7 +34,7 @@ var (
 		{"cursor", "string", "next_cursor of the previous page"},
 	}
 	customerParams = append(append([]Param{}, listParams...),
-		Param{"q", "string", "text to find in name, phone or e-mail"},
+		Param{"q", "string", "text to find in name, phone or e-mail (those of them you may read)"},
 		Param{"sort", "string", "last_activity_at, created_at, updated_at or name; a leading - sorts descending (default -last_activity_at)"},
 		Param{"industry", "string", "equals"}, Param{"level", "string", "equals: A, B, C or D"},
 		Param{"region", "string", "equals"}, Param{"source", "string", "equals"},
@@ -137,5 +137,5 @@ func Routes() []Route {
 		{Method: "GET", Path: "/users/{id}/permission-history", Summary: "Every recorded change to what a user could do", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).permissionHistory},
 		{Method: "GET", Path: "/customers/{id}/access-history", Summary: "Who was granted or lost access to a customer, and when", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).accessHistory},
 		{Method: "POST", Path: "/pools/{id}/claim", Summary: "Claim a customer from a pool", Body: service.ClaimRequest{}, Response: crm.Customer{}, handle: (*API).claim},
-	}, securityRoutes()...)
+	}, append(securityRoutes(), fieldRoutes()...)...)
 }

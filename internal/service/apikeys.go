@@ -124,7 +124,7 @@ func (s *Service) authenticateKey(ctx context.Context, token string) (*Actor, er
 		if err != nil || u.Status != "active" {
 			return errs.E(errs.Unauthorized, "unauthenticated", "the API key's user is no longer active")
 		}
-		sub, err := s.subject(context.WithValue(ctx, keyRolesKey{}, k.Roles), tx, k.TenantID, u, now)
+		sub, cat, err := s.subject(context.WithValue(ctx, keyRolesKey{}, k.Roles), tx, k.TenantID, u, now)
 		if err != nil {
 			return err
 		}
@@ -136,7 +136,7 @@ func (s *Service) authenticateKey(ctx context.Context, token string) (*Actor, er
 			return errs.E(errs.Forbidden, "network_not_allowed", "your organisation does not allow access from this network")
 		}
 		u.Roles = sub.RoleKeys
-		a = &Actor{TenantID: k.TenantID, UserID: u.ID, APIKeyID: k.ID, User: u, Subject: sub}
+		a = &Actor{TenantID: k.TenantID, UserID: u.ID, APIKeyID: k.ID, User: u, Subject: sub, Fields: cat}
 		return nil
 	})
 	if err != nil {

@@ -405,7 +405,7 @@ func (s *Service) AuthenticateLimited(ctx context.Context, token string) (*Actor
 // actorIn builds the actor of an active user calling from ip, refusing an
 // address outside the networks the tenant and the user's roles allow.
 func (s *Service) actorIn(ctx context.Context, tx *store.Tx, tenantID, userID int64, ip string) (*Actor, SecuritySettings, error) {
-	u, sub, err := s.actorSubject(ctx, tx, tenantID, userID)
+	u, sub, cat, err := s.actorSubject(ctx, tx, tenantID, userID)
 	if errs.KindOf(err) == errs.NotFound || err == nil && u.Status != org.StatusActive {
 		return nil, SecuritySettings{}, errs.E(errs.Unauthorized, "unauthenticated", "the session is no longer valid")
 	}
@@ -420,7 +420,7 @@ func (s *Service) actorIn(ctx context.Context, tx *store.Tx, tenantID, userID in
 		return nil, st, errs.E(errs.Forbidden, "network_not_allowed", "your organisation does not allow access from this network")
 	}
 	u.Roles = sub.RoleKeys
-	return &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub}, st, nil
+	return &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub, Fields: cat}, st, nil
 }
 
 // subjectIsAdmin is isAdmin for a subject already built.
@@ -498,14 +498,14 @@ func (s *Service) loadRoleKeys(ctx context.Context, tx *store.Tx, tenantID int64
 func (s *Service) ActorFor(ctx context.Context, tenantID, userID int64) (*Actor, error) {
 	var a *Actor
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		u, sub, err := s.actorSubject(ctx, tx, tenantID, userID)
+		u, sub, cat, err := s.actorSubject(ctx, tx, tenantID, userID)
 		if err != nil {
 			return err
 		}
 		if u.Status != org.StatusActive {
 			return errs.E(errs.Conflict, "user_inactive", "the user is not active")
 		}
-		a = &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub}
+		a = &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub, Fields: cat}
 		return nil
 	})
 	return a, err

@@ -23,7 +23,7 @@ func (s *Service) Contacts(ctx context.Context, a *Actor, customerID int64, p st
 		if out, err = tx.Contacts(ctx, a.TenantID, customerID, p); err != nil {
 			return err
 		}
-		return s.maskContactsIfPoolOnly(ctx, tx, a, c, out)
+		return s.redactContacts(ctx, tx, a, c, out)
 	})
 	return out, err
 }
@@ -41,7 +41,7 @@ func (s *Service) Contact(ctx context.Context, a *Actor, id int64) (crm.Contact,
 			return hideAs(err, "contact")
 		}
 		list := []crm.Contact{c}
-		err = s.maskContactsIfPoolOnly(ctx, tx, a, cu, list)
+		err = s.redactContacts(ctx, tx, a, cu, list)
 		c = list[0]
 		return err
 	})
@@ -64,14 +64,24 @@ func (s *Service) SaveContact(ctx context.Context, a *Actor, customerID, id int6
 			return err
 		}
 		c.CustomerID = customerID
-		changed, err := in.Apply(&c, id == 0)
+		changed, err := applyInput(a, access.Contact, in, in.Custom, &c.Custom, id == 0, func() ([]string, error) { return in.Apply(&c, id == 0) })
 		if err != nil {
 			return err
 		}
 		if err := tx.SaveContact(ctx, a.TenantID, &c, s.now()); err != nil {
 			return err
 		}
-		return s.recChild(ctx, tx, a, "contact", c.ID, customerID, id == 0, changed)
+		if err := s.recChild(ctx, tx, a, "contact", c.ID, customerID, id == 0, changed); err != nil {
+			return err
+		}
+		cu, err := tx.Customer(ctx, a.TenantID, customerID)
+		if err != nil {
+			return err
+		}
+		list := []crm.Contact{c}
+		err = s.redactContacts(ctx, tx, a, cu, list)
+		c = list[0]
+		return err
 	})
 	return c, err
 }
@@ -85,6 +95,9 @@ func (s *Service) Deals(ctx context.Context, a *Actor, customerID int64, p store
 		}
 		var err error
 		out, err = tx.Deals(ctx, a.TenantID, customerID, p)
+		for i := range out {
+			a.redactDeal(&out[i])
+		}
 		return err
 	})
 	return out, err
@@ -99,6 +112,7 @@ func (s *Service) Deal(ctx context.Context, a *Actor, id int64) (crm.Deal, error
 			return err
 		}
 		_, err = s.visibleCustomer(ctx, tx, a, d.CustomerID, access.Deal, access.View)
+		a.redactDeal(&d)
 		return hideAs(err, "deal")
 	})
 	return d, err
@@ -120,13 +134,14 @@ func (s *Service) SaveDeal(ctx context.Context, a *Actor, customerID, id int64, 
 			return err
 		}
 		d.CustomerID = customerID
-		changed, err := in.Apply(&d, id == 0)
+		changed, err := applyInput(a, access.Deal, in, in.Custom, &d.Custom, id == 0, func() ([]string, error) { return in.Apply(&d, id == 0) })
 		if err != nil {
 			return err
 		}
 		if err := tx.SaveDeal(ctx, a.TenantID, &d, s.now()); err != nil {
 			return err
 		}
+		a.redactDeal(&d)
 		return s.recChild(ctx, tx, a, "deal", d.ID, customerID, id == 0, changed)
 	})
 	return d, err
@@ -141,6 +156,9 @@ func (s *Service) Activities(ctx context.Context, a *Actor, customerID int64, p 
 		}
 		var err error
 		out, err = tx.Activities(ctx, a.TenantID, customerID, p)
+		for i := range out {
+			a.redactActivity(&out[i])
+		}
 		return err
 	})
 	return out, err
@@ -155,6 +173,7 @@ func (s *Service) Activity(ctx context.Context, a *Actor, id int64) (crm.Activit
 			return err
 		}
 		_, err = s.visibleCustomer(ctx, tx, a, act.CustomerID, access.Activity, access.View)
+		a.redactActivity(&act)
 		return hideAs(err, "activity")
 	})
 	return act, err
@@ -181,7 +200,7 @@ func (s *Service) SaveActivity(ctx context.Context, a *Actor, customerID, id int
 		if id == 0 {
 			act.CreatedBy = a.UserID
 		}
-		changed, err := in.Apply(&act, id == 0, now)
+		changed, err := applyInput(a, access.Activity, in, in.Custom, &act.Custom, id == 0, func() ([]string, error) { return in.Apply(&act, id == 0, now) })
 		if err != nil {
 			return err
 		}
@@ -191,6 +210,7 @@ func (s *Service) SaveActivity(ctx context.Context, a *Actor, customerID, id int
 		if err := tx.TouchCustomerActivity(ctx, a.TenantID, customerID, act.OccurredAt); err != nil {
 			return err
 		}
+		a.redactActivity(&act)
 		return s.recChild(ctx, tx, a, "activity", act.ID, customerID, id == 0, changed)
 	})
 	return act, err

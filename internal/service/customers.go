@@ -127,6 +127,9 @@ func (s *Service) Customers(ctx context.Context, a *Actor, q store.CustomerQuery
 
 func (s *Service) customerPage(ctx context.Context, a *Actor, f access.Filter, q store.CustomerQuery) (Page[crm.Customer], error) {
 	page := Page[crm.Customer]{Items: []crm.Customer{}}
+	if err := a.checkQuery(&q); err != nil {
+		return page, err
+	}
 	limit := q.Limit
 	q.Limit++
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
@@ -139,7 +142,7 @@ func (s *Service) customerPage(ctx context.Context, a *Actor, f access.Filter, q
 			cur := encodeCursor(q, items[limit-1])
 			page.NextCursor = &cur
 		}
-		if err := s.maskPageIfPoolOnly(ctx, tx, a, items); err != nil {
+		if err := s.redactPage(ctx, tx, a, items); err != nil {
 			return err
 		}
 		if items != nil {
@@ -153,6 +156,9 @@ func (s *Service) customerPage(ctx context.Context, a *Actor, f access.Filter, q
 // CountCustomers counts the customers the actor may view that match q.
 func (s *Service) CountCustomers(ctx context.Context, a *Actor, q store.CustomerQuery) (int64, error) {
 	var n int64
+	if err := a.checkQuery(&q); err != nil {
+		return 0, err
+	}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		n, err = tx.CountCustomers(ctx, a.TenantID, a.Subject.Filter(access.Customer, access.View), q)
@@ -196,7 +202,7 @@ func (s *Service) Customer(ctx context.Context, a *Actor, id int64) (crm.Custome
 		if c, err = s.visibleCustomer(ctx, tx, a, id, access.Customer, access.View); err != nil {
 			return err
 		}
-		return s.maskIfPoolOnly(ctx, tx, a, &c)
+		return s.redactOne(ctx, tx, a, &c)
 	})
 	return c, err
 }
@@ -207,7 +213,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a *Actor, in crm.CustomerI
 	if !a.Subject.Holds(access.Customer, access.Create) {
 		return c, errs.E(errs.Forbidden, "forbidden", "no role of yours may create customers")
 	}
-	if _, err := in.Apply(&c, true); err != nil {
+	if _, err := applyInput(a, access.Customer, in, in.Custom, &c.Custom, true, func() ([]string, error) { return in.Apply(&c, true) }); err != nil {
 		return c, err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
@@ -220,8 +226,11 @@ func (s *Service) CreateCustomer(ctx context.Context, a *Actor, in crm.CustomerI
 		if err := tx.CreateCustomer(ctx, a.TenantID, &c, s.now()); err != nil {
 			return err
 		}
-		return s.rec(ctx, tx, a, event{action: "customer.create", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID},
-			details: map[string]any{"owner_id": owner}})
+		if err := s.rec(ctx, tx, a, event{action: "customer.create", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID},
+			details: map[string]any{"owner_id": owner}}); err != nil {
+			return err
+		}
+		return s.redactOne(ctx, tx, a, &c)
 	})
 	return c, err
 }
@@ -234,16 +243,22 @@ func (s *Service) UpdateCustomer(ctx context.Context, a *Actor, id int64, in crm
 		if c, err = s.visibleCustomer(ctx, tx, a, id, access.Customer, access.Edit); err != nil {
 			return err
 		}
-		changed, err := in.Apply(&c, false)
+		changed, err := applyInput(a, access.Customer, in, in.Custom, &c.Custom, false, func() ([]string, error) { return in.Apply(&c, false) })
 		if err != nil || len(changed) == 0 {
+			if err == nil {
+				err = s.redactOne(ctx, tx, a, &c)
+			}
 			return err
 		}
 		if err := tx.UpdateCustomer(ctx, a.TenantID, &c, s.now()); err != nil {
 			return err
 		}
 		// Criteria rules read these fields, so a change can grant or take access.
-		return s.rec(ctx, tx, a, event{action: "customer.update", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID},
-			details: map[string]any{"fields": changed}})
+		if err := s.rec(ctx, tx, a, event{action: "customer.update", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID},
+			details: map[string]any{"fields": changed}}); err != nil {
+			return err
+		}
+		return s.redactOne(ctx, tx, a, &c)
 	})
 	return c, err
 }
@@ -288,8 +303,10 @@ func (s *Service) TransferCustomer(ctx context.Context, a *Actor, id, ownerID in
 				"after": map[string]any{"owner_id": ownerID, "owner_department_id": dept.ID}}}); err != nil {
 			return err
 		}
-		c, err = tx.Customer(ctx, a.TenantID, id)
-		return err
+		if c, err = tx.Customer(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		return s.redactOne(ctx, tx, a, &c)
 	})
 	return c, err
 }

@@ -16,6 +16,9 @@ type Explanation struct {
 	CustomerID int64             `json:"customer_id"`
 	UserID     int64             `json:"user_id"`
 	Decisions  []access.Decision `json:"decisions"`
+	// Fields is the user's access to each field of the customer and of the
+	// records under it, and which roles gave it.
+	Fields []access.FieldDecision `json:"fields"`
 }
 
 // mayExplainOthers is who may ask about any user: the people who manage
@@ -59,6 +62,17 @@ func (s *Service) Explain(ctx context.Context, a *Actor, customerID, userID int6
 				ex.Decisions = append(ex.Decisions, target.Subject.Check(o, act, rec))
 			}
 		}
+		only := inPool(c) && poolOnlyRecord(target, rec)
+		ex.Fields = []access.FieldDecision{}
+		for _, o := range access.Objects {
+			for _, f := range target.Subject.FieldsOf(o) {
+				d := target.fieldAccess(o, f.Field, only && (o == access.Customer || o == access.Contact))
+				if d.Access != f.Access {
+					d.Roles = append(slices.Clone(d.Roles), "pool:seen only through a pool until claimed")
+				}
+				ex.Fields = append(ex.Fields, d)
+			}
+		}
 		return nil
 	})
 	return ex, err
@@ -73,15 +87,15 @@ func (s *Service) actorForExplain(ctx context.Context, tenantID, userID int64) (
 		if err != nil {
 			return errs.Field("user_id", "invalid_reference", "user_id names no user of this tenant")
 		}
-		sub, err := s.subject(ctx, tx, tenantID, u, s.now())
+		sub, cat, err := s.subject(ctx, tx, tenantID, u, s.now())
 		if err != nil {
 			return err
 		}
 		if u.Status != "active" {
 			// An inactive user can do nothing, whatever their roles say.
-			sub = access.NewSubject(access.SubjectFacts{TenantID: tenantID, UserID: u.ID, DeptID: sub.DeptID, DeptPath: sub.DeptPath, Now: sub.Now})
+			sub = access.NewSubject(access.SubjectFacts{TenantID: tenantID, UserID: u.ID, DeptID: sub.DeptID, DeptPath: sub.DeptPath, Now: sub.Now, Fields: cat.Refs()})
 		}
-		a = &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub}
+		a = &Actor{TenantID: tenantID, UserID: u.ID, User: u, Subject: sub, Fields: cat}
 		return nil
 	})
 	return a, err

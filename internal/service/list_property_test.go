@@ -16,6 +16,7 @@ import (
 	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/crm"
+	"steward/internal/errs"
 	"steward/internal/org"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -66,6 +67,14 @@ func TestListAgreesWithCheck(t *testing.T) {
 				a, err := svc.ActorFor(ctx, tenant.id, uid)
 				if err != nil {
 					rt.Fatalf("actor %d: %v", uid, err)
+				}
+				if q.Has("level") && !a.Subject.Field(access.Customer, "level").Access.Readable() {
+					// Filtering on a field one may not read is refused, not answered.
+					sq, _ := service.CustomerList(q)
+					if _, err := svc.Customers(ctx, a, sq); errs.As(err).Code != "field_not_readable" {
+						rt.Fatalf("user %d filters on level they cannot read: got %v, want field_not_readable", uid, err)
+					}
+					q.Del("level")
 				}
 				got := listAll(ctx, rt, svc, a, q)
 				want := tenant.visible(a, q)

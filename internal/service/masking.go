@@ -5,13 +5,12 @@ import (
 
 	"steward/internal/access"
 	"steward/internal/crm"
-	"steward/internal/mask"
 	"steward/internal/store"
 )
 
 // poolOnly reports whether the actor sees an unowned customer only because
-// it sits in one of their pools: such viewers see contact details masked
-// until they claim the customer.
+// it sits in one of their pools: such viewers see its sensitive fields, and
+// its contacts', masked until they claim it.
 func (s *Service) poolOnly(ctx context.Context, tx *store.Tx, a *Actor, c crm.Customer) (bool, error) {
 	if !inPool(c) {
 		return false, nil
@@ -35,19 +34,21 @@ func poolOnlyRecord(a *Actor, rec access.Record) bool {
 	return d.Allowed
 }
 
-func (s *Service) maskIfPoolOnly(ctx context.Context, tx *store.Tx, a *Actor, c *crm.Customer) error {
+// redactOne applies the actor's field access to one customer.
+func (s *Service) redactOne(ctx context.Context, tx *store.Tx, a *Actor, c *crm.Customer) error {
 	only, err := s.poolOnly(ctx, tx, a, *c)
-	if only {
-		maskContactFields(c)
+	if err != nil {
+		return err
 	}
-	return err
+	a.redactCustomer(c, only)
+	return nil
 }
 
-// maskPageIfPoolOnly masks, on a page of customers, those the actor sees
-// only through a pool. The teams and shares of the page's pool customers
-// are loaded together: one query per row made a page of pool customers
-// four times slower than the list itself (docs/benchmarks.md).
-func (s *Service) maskPageIfPoolOnly(ctx context.Context, tx *store.Tx, a *Actor, cs []crm.Customer) error {
+// redactPage applies the actor's field access to a page of customers. The
+// teams and shares of the page's pool customers are loaded together: one
+// query per row made a page of pool customers four times slower than the
+// list itself (docs/benchmarks.md).
+func (s *Service) redactPage(ctx context.Context, tx *store.Tx, a *Actor, cs []crm.Customer) error {
 	var ids []int64
 	for _, c := range cs {
 		if inPool(c) {
@@ -59,32 +60,25 @@ func (s *Service) maskPageIfPoolOnly(ctx context.Context, tx *store.Tx, a *Actor
 		return err
 	}
 	for i := range cs {
-		if !inPool(cs[i]) {
-			continue
+		only := false
+		if inPool(cs[i]) {
+			rec := recordFacts(cs[i])
+			rec.Team, rec.Shares = grants[cs[i].ID].Team, grants[cs[i].ID].Shares
+			only = poolOnlyRecord(a, rec)
 		}
-		rec := recordFacts(cs[i])
-		rec.Team, rec.Shares = grants[cs[i].ID].Team, grants[cs[i].ID].Shares
-		if poolOnlyRecord(a, rec) {
-			maskContactFields(&cs[i])
-		}
+		a.redactCustomer(&cs[i], only)
 	}
 	return nil
 }
 
-func maskContactFields(c *crm.Customer) {
-	c.Phone, c.Email, c.Address = mask.Phone(c.Phone), mask.Email(c.Email), mask.Address(c.Address)
-}
-
-func maskContact(c *crm.Contact) {
-	c.Phone, c.Email = mask.Phone(c.Phone), mask.Email(c.Email)
-}
-
-func (s *Service) maskContactsIfPoolOnly(ctx context.Context, tx *store.Tx, a *Actor, c crm.Customer, contacts []crm.Contact) error {
+// redactContacts applies the actor's field access to contacts of customer c.
+func (s *Service) redactContacts(ctx context.Context, tx *store.Tx, a *Actor, c crm.Customer, contacts []crm.Contact) error {
 	only, err := s.poolOnly(ctx, tx, a, c)
-	if only {
-		for i := range contacts {
-			maskContact(&contacts[i])
-		}
+	if err != nil {
+		return err
 	}
-	return err
+	for i := range contacts {
+		a.redactContact(&contacts[i], only)
+	}
+	return nil
 }

@@ -164,8 +164,10 @@ func (s *Service) Claim(ctx context.Context, a *Actor, poolID int64, in ClaimReq
 			details: map[string]any{"pool_id": poolID, "reason": reason}}); err != nil {
 			return err
 		}
-		c, err = tx.Customer(ctx, a.TenantID, c.ID)
-		return err
+		if c, err = tx.Customer(ctx, a.TenantID, c.ID); err != nil {
+			return err
+		}
+		return s.redactOne(ctx, tx, a, &c)
 	})
 	return c, err
 }
@@ -229,8 +231,10 @@ func (s *Service) Return(ctx context.Context, a *Actor, customerID int64, in Ret
 			details: map[string]any{"pool_id": *poolID, "owner_id": owner, "reason": reason}}); err != nil {
 			return err
 		}
-		c, err = tx.Customer(ctx, a.TenantID, c.ID)
-		return err
+		if c, err = tx.Customer(ctx, a.TenantID, c.ID); err != nil {
+			return err
+		}
+		return s.redactOne(ctx, tx, a, &c)
 	})
 	return c, err
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strconv"
 
 	"steward/internal/access"
 	"steward/internal/errs"
@@ -44,6 +45,7 @@ type RoleInput struct {
 	Description *string              `json:"description"`
 	Permissions *[]access.Permission `json:"permissions"`
 	Functions   *[]access.Function   `json:"functions"`
+	Fields      *[]access.FieldRule  `json:"fields"`
 }
 
 // SaveRole creates a role (key "") or replaces the given parts of one. The
@@ -77,6 +79,9 @@ func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInp
 			}
 		}
 		if err := applyRole(&r, in); err != nil {
+			return err
+		}
+		if err := s.knownFields(ctx, tx, a.TenantID, r.Fields); err != nil {
 			return err
 		}
 		for _, f := range r.Functions {
@@ -125,6 +130,9 @@ func applyRole(r *access.Role, in RoleInput) error {
 	}
 	if in.Functions != nil {
 		r.Functions = append([]access.Function{}, (*in.Functions)...)
+	}
+	if in.Fields != nil {
+		r.Fields = append([]access.FieldRule{}, (*in.Fields)...)
 	}
 	if r.Permissions == nil {
 		r.Permissions = []access.Permission{}
@@ -180,5 +188,19 @@ func roleState(r *access.Role) any {
 	if r == nil {
 		return nil
 	}
-	return map[string]any{"name": r.Name, "permissions": r.Permissions, "functions": r.Functions}
+	return map[string]any{"name": r.Name, "permissions": r.Permissions, "functions": r.Functions, "fields": r.Fields}
+}
+
+// knownFields refuses field rules naming a field the catalogue lacks.
+func (s *Service) knownFields(ctx context.Context, tx *store.Tx, tenantID int64, rules []access.FieldRule) error {
+	cat, err := catalogueOf(ctx, tx, tenantID)
+	if err != nil {
+		return err
+	}
+	for i, f := range rules {
+		if _, ok := cat.Get(f.Object, f.Field); !ok && f.Field != access.AllFields {
+			return errs.Field("fields["+strconv.Itoa(i)+"].field", "unknown_field", "%s is not a field of %s", f.Field, f.Object)
+		}
+	}
+	return nil
 }

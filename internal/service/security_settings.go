@@ -289,8 +289,8 @@ func sensitive(r access.Role) bool {
 			return true
 		}
 	}
-	for _, f := range r.Functions {
-		if strings.Contains(string(f), "reveal") {
+	for _, f := range r.Fields {
+		if f.Reveal {
 			return true
 		}
 	}

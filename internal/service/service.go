@@ -14,6 +14,7 @@ import (
 	"steward/internal/authn"
 	"steward/internal/crm"
 	"steward/internal/errs"
+	"steward/internal/fields"
 	"steward/internal/org"
 	"steward/internal/store"
 )
@@ -50,6 +51,7 @@ type Actor struct {
 	APIKeyID  int64 // set when the caller signed in with an API key
 	User      org.User
 	Subject   *access.Subject
+	Fields    *fields.Catalogue // the tenant's field catalogue as of this request
 }
 
 // need fails with 403 unless the actor holds the system function.
@@ -63,8 +65,18 @@ func (a *Actor) need(f access.Function) error {
 // subject builds the access engine's view of a user from current data, so
 // that every change to roles, the org, rules or pools counts from the next
 // request on, on every node.
-func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u org.User, now time.Time) (*access.Subject, error) {
+func (s *Service) subject(ctx context.Context, tx *store.Tx, tenantID int64, u org.User, now time.Time) (*access.Subject, *fields.Catalogue, error) {
 	f := access.SubjectFacts{TenantID: tenantID, UserID: u.ID, Now: now}
+	cat, err := catalogueOf(ctx, tx, tenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.Fields = cat.Refs()
+	sub, err := s.subjectFacts(ctx, tx, tenantID, u, f)
+	return sub, cat, err
+}
+
+func (s *Service) subjectFacts(ctx context.Context, tx *store.Tx, tenantID int64, u org.User, f access.SubjectFacts) (*access.Subject, error) {
 	dept, err := tx.Department(ctx, tenantID, u.DepartmentID)
 	if err != nil {
 		return nil, errs.Wrap(err, "service.subject")
@@ -160,4 +172,13 @@ func usesScope(roles []access.Role, sc access.Scope) bool {
 		}
 	}
 	return false
+}
+
+// catalogueOf is the tenant's field catalogue as of now.
+func catalogueOf(ctx context.Context, tx *store.Tx, tenantID int64) (*fields.Catalogue, error) {
+	defs, err := tx.FieldDefs(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return fields.NewCatalogue(defs), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"steward/internal/access"
 	"steward/internal/errs"
+	"steward/internal/fields"
 	"steward/internal/org"
 	"steward/internal/store"
 )
@@ -36,6 +37,7 @@ type subjectEntry struct {
 	until   *time.Time // the earliest expiry of a role assignment; nil when none expires
 	user    org.User
 	subject *access.Subject
+	fields  *fields.Catalogue
 }
 
 type subjectCache struct {
@@ -60,30 +62,30 @@ func (s *Service) SetSubjectCacheVerify(on bool) { s.subjects.verify = on }
 
 // actorSubject returns an active user and their subject as of now, from
 // the cache when the tenant's policy has not changed since it was built.
-func (s *Service) actorSubject(ctx context.Context, tx *store.Tx, tenantID, userID int64) (org.User, *access.Subject, error) {
+func (s *Service) actorSubject(ctx context.Context, tx *store.Tx, tenantID, userID int64) (org.User, *access.Subject, *fields.Catalogue, error) {
 	now := s.now()
 	version, err := tx.PolicyVersion(ctx, tenantID)
 	if err != nil {
-		return org.User{}, nil, err
+		return org.User{}, nil, nil, err
 	}
 	key := subjectKey{tenantID, userID}
 	if e, ok := s.subjects.entries.Get(key); ok && e.version == version && (e.until == nil || now.Before(*e.until)) {
 		if s.subjects.verify {
 			if err := s.verifySubject(ctx, tx, tenantID, e, now); err != nil {
-				return org.User{}, nil, err
+				return org.User{}, nil, nil, err
 			}
 		}
-		return e.user, e.subject.At(now), nil
+		return e.user, e.subject.At(now), e.fields, nil
 	}
 	e, err := s.buildSubject(ctx, tx, tenantID, userID, now)
 	if err != nil {
-		return org.User{}, nil, err
+		return org.User{}, nil, nil, err
 	}
 	e.version = version
 	if e.user.Status == org.StatusActive {
 		s.subjects.entries.Add(key, e)
 	}
-	return e.user, e.subject, nil
+	return e.user, e.subject, e.fields, nil
 }
 
 func (s *Service) buildSubject(ctx context.Context, tx *store.Tx, tenantID, userID int64, now time.Time) (subjectEntry, error) {
@@ -95,7 +97,7 @@ func (s *Service) buildSubject(ctx context.Context, tx *store.Tx, tenantID, user
 	if u.Status != org.StatusActive {
 		return subjectEntry{user: u}, nil
 	}
-	if e.subject, err = s.subject(ctx, tx, tenantID, u, now); err != nil {
+	if e.subject, e.fields, err = s.subject(ctx, tx, tenantID, u, now); err != nil {
 		return e, err
 	}
 	if e.until, err = tx.NextRoleExpiry(ctx, tenantID, userID, now); err != nil {
@@ -111,7 +113,8 @@ func (s *Service) verifySubject(ctx context.Context, tx *store.Tx, tenantID int6
 	if err != nil {
 		return err
 	}
-	if !reflect.DeepEqual(fresh.user, cached.user) || fresh.subject == nil || !reflect.DeepEqual(fresh.subject, cached.subject.At(now)) {
+	if !reflect.DeepEqual(fresh.user, cached.user) || fresh.subject == nil || !reflect.DeepEqual(fresh.subject, cached.subject.At(now)) ||
+		!reflect.DeepEqual(fresh.fields, cached.fields) {
 		return errs.E(errs.Internal, "stale_subject", "a cached subject differs from current data: a change did not bump the policy version")
 	}
 	return nil

@@ -12,11 +12,11 @@ import (
 // Contacts, deals and activities are always read through their customer:
 // every query names the tenant and the customer id the service has checked.
 
-const contactCols = `id, customer_id, name, title, phone, email, notes, created_at, updated_at`
+const contactCols = `id, customer_id, name, title, phone, email, notes, created_at, updated_at, custom`
 
 func scanContact(sc interface{ Scan(...any) error }, c *crm.Contact) error {
 	var created, updated int64
-	err := sc.Scan(&c.ID, &c.CustomerID, &c.Name, &c.Title, &c.Phone, &c.Email, &c.Notes, &created, &updated)
+	err := sc.Scan(&c.ID, &c.CustomerID, &c.Name, &c.Title, &c.Phone, &c.Email, &c.Notes, &created, &updated, &c.Custom)
 	c.CreatedAt, c.UpdatedAt = FromMicros(created), FromMicros(updated)
 	return err
 }
@@ -61,24 +61,24 @@ func (t *Tx) SaveContact(ctx context.Context, tenantID int64, c *crm.Contact, no
 	c.UpdatedAt = now
 	if c.ID == 0 {
 		c.CreatedAt = now
-		id, err := t.insert(ctx, "store.SaveContact", `INSERT INTO contacts (tenant_id, customer_id, name, title, phone, email, notes, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, tenantID, c.CustomerID, c.Name, c.Title, c.Phone, c.Email, c.Notes, Micros(now))
+		id, err := t.insert(ctx, "store.SaveContact", `INSERT INTO contacts (tenant_id, customer_id, name, title, phone, email, notes, created_at, updated_at, custom)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, tenantID, c.CustomerID, c.Name, c.Title, c.Phone, c.Email, c.Notes, Micros(now), c.Custom)
 		c.ID = id
 		return err
 	}
-	res, err := t.exec(ctx, "store.SaveContact", `UPDATE contacts SET name = $1, title = $2, phone = $3, email = $4, notes = $5, updated_at = $6
-		WHERE tenant_id = $7 AND id = $8`, c.Name, c.Title, c.Phone, c.Email, c.Notes, Micros(now), tenantID, c.ID)
+	res, err := t.exec(ctx, "store.SaveContact", `UPDATE contacts SET name = $1, title = $2, phone = $3, email = $4, notes = $5, updated_at = $6, custom = $7
+		WHERE tenant_id = $8 AND id = $9`, c.Name, c.Title, c.Phone, c.Email, c.Notes, Micros(now), c.Custom, tenantID, c.ID)
 	if err != nil {
 		return err
 	}
 	return affected(res, "contact")
 }
 
-const dealCols = `id, customer_id, name, amount, currency, stage, expected_close, created_at, updated_at`
+const dealCols = `id, customer_id, name, amount, currency, stage, expected_close, created_at, updated_at, custom`
 
 func scanDeal(sc interface{ Scan(...any) error }, d *crm.Deal) error {
 	var created, updated int64
-	err := sc.Scan(&d.ID, &d.CustomerID, &d.Name, &d.Amount, &d.Currency, &d.Stage, &d.ExpectedClose, &created, &updated)
+	err := sc.Scan(&d.ID, &d.CustomerID, &d.Name, &d.Amount, &d.Currency, &d.Stage, &d.ExpectedClose, &created, &updated, &d.Custom)
 	d.CreatedAt, d.UpdatedAt = FromMicros(created), FromMicros(updated)
 	return err
 }
@@ -117,25 +117,25 @@ func (t *Tx) SaveDeal(ctx context.Context, tenantID int64, d *crm.Deal, now time
 	d.UpdatedAt = now
 	if d.ID == 0 {
 		d.CreatedAt = now
-		id, err := t.insert(ctx, "store.SaveDeal", `INSERT INTO deals (tenant_id, customer_id, name, amount, currency, stage, expected_close, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, tenantID, d.CustomerID, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now))
+		id, err := t.insert(ctx, "store.SaveDeal", `INSERT INTO deals (tenant_id, customer_id, name, amount, currency, stage, expected_close, created_at, updated_at, custom)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, tenantID, d.CustomerID, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now), d.Custom)
 		d.ID = id
 		return err
 	}
-	res, err := t.exec(ctx, "store.SaveDeal", `UPDATE deals SET name = $1, amount = $2, currency = $3, stage = $4, expected_close = $5, updated_at = $6
-		WHERE tenant_id = $7 AND id = $8`, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now), tenantID, d.ID)
+	res, err := t.exec(ctx, "store.SaveDeal", `UPDATE deals SET name = $1, amount = $2, currency = $3, stage = $4, expected_close = $5, updated_at = $6, custom = $7
+		WHERE tenant_id = $8 AND id = $9`, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now), d.Custom, tenantID, d.ID)
 	if err != nil {
 		return err
 	}
 	return affected(res, "deal")
 }
 
-const activityCols = `id, customer_id, type, note, occurred_at, created_by, created_at`
+const activityCols = `id, customer_id, type, note, occurred_at, created_by, created_at, custom`
 
 func scanActivity(sc interface{ Scan(...any) error }, a *crm.Activity) error {
 	var occurred, created int64
 	var by sql.NullInt64
-	err := sc.Scan(&a.ID, &a.CustomerID, &a.Type, &a.Note, &occurred, &by, &created)
+	err := sc.Scan(&a.ID, &a.CustomerID, &a.Type, &a.Note, &occurred, &by, &created, &a.Custom)
 	a.OccurredAt, a.CreatedAt, a.CreatedBy = FromMicros(occurred), FromMicros(created), by.Int64
 	return err
 }
@@ -177,13 +177,13 @@ func (t *Tx) Activity(ctx context.Context, tenantID, id int64) (crm.Activity, er
 func (t *Tx) SaveActivity(ctx context.Context, tenantID int64, a *crm.Activity, now time.Time) error {
 	if a.ID == 0 {
 		a.CreatedAt = now
-		id, err := t.insert(ctx, "store.SaveActivity", `INSERT INTO activities (tenant_id, customer_id, type, note, occurred_at, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, tenantID, a.CustomerID, a.Type, a.Note, Micros(a.OccurredAt), nullID(&a.CreatedBy), Micros(now))
+		id, err := t.insert(ctx, "store.SaveActivity", `INSERT INTO activities (tenant_id, customer_id, type, note, occurred_at, created_by, created_at, custom)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenantID, a.CustomerID, a.Type, a.Note, Micros(a.OccurredAt), nullID(&a.CreatedBy), Micros(now), a.Custom)
 		a.ID = id
 		return err
 	}
-	res, err := t.exec(ctx, "store.SaveActivity", `UPDATE activities SET type = $1, note = $2, occurred_at = $3 WHERE tenant_id = $4 AND id = $5`,
-		a.Type, a.Note, Micros(a.OccurredAt), tenantID, a.ID)
+	res, err := t.exec(ctx, "store.SaveActivity", `UPDATE activities SET type = $1, note = $2, occurred_at = $3, custom = $4 WHERE tenant_id = $5 AND id = $6`,
+		a.Type, a.Note, Micros(a.OccurredAt), a.Custom, tenantID, a.ID)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"steward/internal/access"
@@ -12,13 +13,19 @@ import (
 // CustomerQuery is a page of customers as the caller asked for it. Sort and
 // filter fields have been checked against whitelists by the service.
 type CustomerQuery struct {
-	Text    string            // q: matches name, phone or e-mail
-	Equals  map[string]string // column = value, columns from FilterColumns
-	OwnerID int64             // owner_id = this, when non-zero
-	Sort    string            // a column from SortColumns
-	Desc    bool
-	After   *Cursor // keyset: rows strictly after this one in sort order
-	Limit   int
+	Text string // q: matches TextColumns
+	// TextColumns are the columns q searches, from TextSearchColumns: the
+	// service leaves out those the caller may not read. Empty: all of them.
+	TextColumns []string
+	// TextOwnedOnly are columns of TextColumns that match owned customers
+	// only: pool viewers see them masked, so a match must not reveal them.
+	TextOwnedOnly []string
+	Equals        map[string]string // column = value, columns from FilterColumns
+	OwnerID       int64             // owner_id = this, when non-zero
+	Sort          string            // a column from SortColumns
+	Desc          bool
+	After         *Cursor // keyset: rows strictly after this one in sort order
+	Limit         int
 }
 
 // Cursor is the sort key and id of the last row of a page.
@@ -30,6 +37,9 @@ type Cursor struct {
 
 // SortColumns are the columns a list may sort by, and whether each is text.
 var SortColumns = map[string]bool{"last_activity_at": false, "created_at": false, "updated_at": false, "name": true}
+
+// TextSearchColumns are the columns q may search.
+var TextSearchColumns = []string{"name", "phone", "email"}
 
 // FilterColumns are the columns a list may filter on by equality.
 var FilterColumns = []string{"industry", "level", "region", "source"}
@@ -121,7 +131,20 @@ func (b *queryBuilder) common(t *Tx, q CustomerQuery) string {
 	if q.Text != "" {
 		p := b.arg(likePattern(q.Text))
 		like := " " + t.like() + " " + p + ` ESCAPE '\'`
-		s.WriteString(" AND (name" + like + " OR phone" + like + " OR email" + like + ")")
+		cols := q.TextColumns
+		if len(cols) == 0 {
+			cols = TextSearchColumns
+		}
+		var ors []string
+		for _, c := range TextSearchColumns {
+			switch {
+			case slices.Contains(q.TextOwnedOnly, c):
+				ors = append(ors, "(owner_id IS NOT NULL AND "+c+like+")")
+			case slices.Contains(cols, c):
+				ors = append(ors, c+like)
+			}
+		}
+		s.WriteString(" AND (" + strings.Join(ors, " OR ") + ")")
 	}
 	for _, col := range FilterColumns {
 		if v, ok := q.Equals[col]; ok {

@@ -12,7 +12,7 @@ import (
 
 const customerCols = `id, name, industry, level, region, source, phone, email, address, notes,
 	owner_id, owner_dept_id, pool_id, dept_l1, dept_l2, dept_l3, dept_l4, dept_l5, dept_l6, dept_l7, dept_l8,
-	created_at, updated_at, last_activity_at`
+	created_at, updated_at, last_activity_at, custom`
 
 func scanCustomer(sc interface{ Scan(...any) error }, c *crm.Customer) error {
 	var owner, dept, pool sql.NullInt64
@@ -23,7 +23,7 @@ func scanCustomer(sc interface{ Scan(...any) error }, c *crm.Customer) error {
 	for i := range levels {
 		dest = append(dest, &levels[i])
 	}
-	dest = append(dest, &created, &updated, &last)
+	dest = append(dest, &created, &updated, &last, &c.Custom)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}
@@ -70,11 +70,11 @@ func (t *Tx) CreateCustomer(ctx context.Context, tenantID int64, c *crm.Customer
 	args := []any{tenantID, c.Name, c.Industry, c.Level, c.Region, c.Source, c.Phone, c.Email, c.Address, c.Notes,
 		nullID(c.OwnerID), nullID(c.OwnerDeptID), nullID(c.PoolID)}
 	args = append(args, deptLevels(c.DeptPath)...)
-	args = append(args, Micros(now), Micros(c.LastActivityAt))
+	args = append(args, Micros(now), Micros(c.LastActivityAt), c.Custom)
 	id, err := t.insert(ctx, "store.CreateCustomer", `INSERT INTO customers (tenant_id, name, industry, level, region, source,
 		phone, email, address, notes, owner_id, owner_dept_id, pool_id,
-		dept_l1, dept_l2, dept_l3, dept_l4, dept_l5, dept_l6, dept_l7, dept_l8, created_at, updated_at, last_activity_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)`, args...)
+		dept_l1, dept_l2, dept_l3, dept_l4, dept_l5, dept_l6, dept_l7, dept_l8, created_at, updated_at, last_activity_at, custom)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23, $24)`, args...)
 	c.ID = id
 	if err != nil {
 		return err
@@ -86,8 +86,8 @@ func (t *Tx) CreateCustomer(ctx context.Context, tenantID int64, c *crm.Customer
 func (t *Tx) UpdateCustomer(ctx context.Context, tenantID int64, c *crm.Customer, now time.Time) error {
 	c.UpdatedAt = now
 	res, err := t.exec(ctx, "store.UpdateCustomer", `UPDATE customers SET name = $1, industry = $2, level = $3, region = $4,
-		source = $5, phone = $6, email = $7, address = $8, notes = $9, updated_at = $10 WHERE tenant_id = $11 AND id = $12`,
-		c.Name, c.Industry, c.Level, c.Region, c.Source, c.Phone, c.Email, c.Address, c.Notes, Micros(now), tenantID, c.ID)
+		source = $5, phone = $6, email = $7, address = $8, notes = $9, updated_at = $10, custom = $11 WHERE tenant_id = $12 AND id = $13`,
+		c.Name, c.Industry, c.Level, c.Region, c.Source, c.Phone, c.Email, c.Address, c.Notes, Micros(now), c.Custom, tenantID, c.ID)
 	if err != nil {
 		return err
 	}

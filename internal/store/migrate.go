@@ -52,6 +52,7 @@ func Migrations(e Engine) ([]Migration, error) {
 // the migration's transaction right after its SQL.
 var migrationSteps = map[int]func(*Tx, context.Context) error{
 	8: (*Tx).rebuildAllRuleMatches, // evaluate existing sharing rules into sharing_rule_matches
+	9: (*Tx).presetFieldRules,      // give existing preset roles their field rules
 }
 
 // Migrate applies every migration not yet recorded, each in its own

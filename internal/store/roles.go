@@ -66,6 +66,9 @@ func (t *Tx) roles(ctx context.Context, where string, args ...any) ([]access.Rol
 		if out[i].Permissions, err = t.rolePermissions(ctx, out[i].ID); err != nil {
 			return nil, err
 		}
+		if out[i].Fields, err = t.roleFieldRules(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -123,7 +126,7 @@ func (t *Tx) SaveRole(ctx context.Context, tenantID int64, r *access.Role, now t
 			return err
 		}
 	}
-	return nil
+	return t.saveRoleFieldRules(ctx, tenantID, r)
 }
 
 // DeleteRole removes a role that nobody holds.
