@@ -278,3 +278,16 @@ func (s *Subject) At(now time.Time) *Subject {
 	c.Now = now
 	return &c
 }
+
+// RolesGranting returns the keys of the subject's roles that give the
+// action on the object some scope.
+func (s *Subject) RolesGranting(o Object, a Action) []string {
+	var out []string
+	for _, rk := range s.roleOf[cell{o, a}] {
+		key, _ := splitRoleScope(rk)
+		if !slices.Contains(out, key) {
+			out = append(out, key)
+		}
+	}
+	return out
+}

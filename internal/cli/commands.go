@@ -109,9 +109,11 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// runJobs runs the periodic work of a node: signing audit checkpoints and
-// returning idle pool customers. Both are idempotent, so several nodes may
-// run them at once. (A job library with leases replaces this later.)
+// runJobs runs the periodic work of a node: signing audit checkpoints,
+// running exports left queued or orphaned by a stopped node (a claim lets
+// one node run each), deleting expired export files and returning idle pool
+// customers. All are safe on several nodes at once. (A job library with
+// leases replaces this later.)
 func runJobs(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
@@ -123,6 +125,12 @@ func runJobs(ctx context.Context, svc *service.Service, log *slog.Logger) {
 		}
 		if _, err := svc.CheckpointAll(ctx); err != nil {
 			log.Error("job: audit checkpoints", "err", err)
+		}
+		if _, err := svc.RunPendingExports(ctx); err != nil {
+			log.Error("job: exports", "err", err)
+		}
+		if _, err := svc.ExpireExports(ctx); err != nil {
+			log.Error("job: export expiry", "err", err)
 		}
 		if n, err := svc.ReturnIdleCustomers(ctx); err != nil {
 			log.Error("job: pool auto-return", "err", err)

@@ -41,6 +41,7 @@ type Route struct {
 	Status   int      // success status; 200 unless set
 	CSV      bool     // ?format=csv answers the same data as a CSV file
 	JSONL    bool     // ?format=jsonl answers it as JSON Lines
+	Files    []string // the route answers a file of one of these content types (fileStream)
 	limits   []string // session limits under which the route still works (see service.LimitError)
 	handle   func(a *API, w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error)
 }
@@ -96,6 +97,18 @@ func (a *API) serve(rt Route) http.Handler {
 		}
 		if status == http.StatusNoContent {
 			w.WriteHeader(status)
+			return
+		}
+		if f, ok := out.(fileStream); ok {
+			w.Header().Set("Content-Type", f.contentType)
+			w.Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			if err := f.write(w); err != nil {
+				// The status is sent; all that is left is to cut the body short.
+				a.log.Error("file download cut short", "err", err)
+				panic(http.ErrAbortHandler)
+			}
 			return
 		}
 		if f, ok := out.(csvFile); ok {

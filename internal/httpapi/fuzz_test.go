@@ -62,6 +62,9 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		reflect.TypeFor[service.APIKeyInput]():           target(func(service.APIKeyInput) error { return nil }),
 		reflect.TypeFor[service.FieldInput]():            target(checkField),
 		reflect.TypeFor[service.RevealRequest]():         target(func(service.RevealRequest) error { return nil }),
+		reflect.TypeFor[service.ExportRequest]():         target(func(service.ExportRequest) error { return nil }),
+		reflect.TypeFor[DecisionRequest]():               target(func(DecisionRequest) error { return nil }),
+		reflect.TypeFor[store.ExportSettings]():          target(service.CheckExportSettings),
 	}
 }
 

@@ -147,6 +147,12 @@ func operation(rt Route, body *Schema, b *schemaBuilder, errRef *Schema) *Operat
 			ok.Content[jsonlType] = &MediaType{Schema: &Schema{Type: "string"}}
 		}
 	}
+	if len(rt.Files) > 0 {
+		ok.Content = map[string]*MediaType{}
+		for _, ct := range rt.Files {
+			ok.Content[ct] = &MediaType{Schema: &Schema{Type: "string", Format: "binary"}}
+		}
+	}
 	op.Responses[strconv.Itoa(status)] = ok
 	for _, code := range errorStatuses(rt) {
 		op.Responses[strconv.Itoa(code)] = &Response{Description: errorMeaning[code],

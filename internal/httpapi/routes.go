@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"steward/internal/access"
 	"steward/internal/audit"
@@ -137,5 +138,5 @@ func Routes() []Route {
 		{Method: "GET", Path: "/users/{id}/permission-history", Summary: "Every recorded change to what a user could do", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).permissionHistory},
 		{Method: "GET", Path: "/customers/{id}/access-history", Summary: "Who was granted or lost access to a customer, and when", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).accessHistory},
 		{Method: "POST", Path: "/pools/{id}/claim", Summary: "Claim a customer from a pool", Body: service.ClaimRequest{}, Response: crm.Customer{}, handle: (*API).claim},
-	}, append(securityRoutes(), fieldRoutes()...)...)
+	}, slices.Concat(securityRoutes(), fieldRoutes(), exportRoutes())...)
 }

@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"steward/internal/access"
@@ -31,6 +32,7 @@ type Service struct {
 	Sender     Sender // delivers password-reset tokens out of band; nil: the API answer carries them
 	subjects   *subjectCache
 	throttle   *throttle // failed sign-ins per client network
+	jobs       sync.WaitGroup
 }
 
 // New returns a service with production defaults.

@@ -1,0 +1,34 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"time"
+)
+
+// exportExchanges covers export settings, a request held for approval, an
+// approval, a refusal, progress and the download.
+func exportExchanges(c *liveClient, ids liveIDs) {
+	c.call("GET", "/export-settings", nil, http.StatusOK)
+	c.call("PUT", "/export-settings", obj{"approval_threshold": 0, "link_hours": 24, "max_downloads": 2, "role_limits": obj{}}, http.StatusOK)
+	c.call("POST", "/users", obj{"email": "mgr@acme.example", "name": "Manager", "password": "manager-long-password-3",
+		"department_id": ids.dept, "roles": []string{"sales_manager"}}, http.StatusCreated)
+	c.login("mgr@acme.example", "manager-long-password-3")
+	c.call("POST", "/customers", obj{"name": "Export Co", "phone": "13700001111"}, http.StatusCreated)
+	req := obj{"object": "customer", "format": "csv", "filter": obj{}, "fields": []string{"name", "phone"}, "reason": "quarterly call list"}
+	first := num(c.call("POST", "/exports", req, http.StatusCreated)["id"])
+	req["format"] = "xlsx"
+	second := num(c.call("POST", "/exports", req, http.StatusCreated)["id"])
+	c.login("admin@acme.example", "a-long-enough-password-1")
+	c.call("GET", "/exports?all=true&status=pending_approval", nil, http.StatusOK)
+	c.call("POST", path("/exports/%d/approve", first), obj{"reason": "ok for the campaign"}, http.StatusOK)
+	c.call("POST", path("/exports/%d/refuse", second), obj{"reason": "one file is enough"}, http.StatusOK)
+	c.login("mgr@acme.example", "manager-long-password-3")
+	c.call("GET", "/exports", nil, http.StatusOK)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if e := c.call("GET", path("/exports/%d", first), nil, http.StatusOK); e["status"] == "done" || time.Now().After(deadline) {
+			break
+		}
+	}
+	c.call("GET", path("/exports/%d/download", first), nil, http.StatusOK)
+	c.login("admin@acme.example", "a-long-enough-password-1")
+}

@@ -1,0 +1,286 @@
+package service
+
+import (
+	"context"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+
+	"steward/internal/access"
+	"steward/internal/errs"
+	"steward/internal/fieldcheck"
+	"steward/internal/sheet"
+	"steward/internal/store"
+)
+
+// ExportRequest asks for a file of the customers the caller may export.
+type ExportRequest struct {
+	Object string `json:"object"` // customer
+	Format string `json:"format"` // csv or xlsx
+	// Filter takes the customer list's parameters (q, level, industry,
+	// region, source, owner_id), as GET /customers does.
+	Filter map[string]string `json:"filter"`
+	// Fields are the columns besides id and owner: built-in keys and
+	// "custom.<key>"; empty means every field you may read or see masked.
+	Fields []string `json:"fields"`
+	Reason string   `json:"reason"`
+}
+
+// exportSystemColumns lead every export: they carry no customer data.
+var exportSystemColumns = []string{"id", "owner_id", "created_at", "last_activity_at"}
+
+// RequestExport checks an export against the caller's export scope, field
+// access and row limit, and queues it, or holds it for approval when it
+// is larger than the tenant allows without. Masked fields are exported
+// masked; hidden ones cannot be asked for.
+func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest) (store.Export, error) {
+	var e store.Export
+	if in.Object != string(access.Customer) {
+		return e, errs.Field("object", "invalid_value", "object must be customer")
+	}
+	format, err := sheet.ParseFormat(in.Format)
+	if err != nil {
+		return e, err
+	}
+	if !a.Subject.Holds(access.Customer, access.Export) {
+		return e, errs.E(errs.Forbidden, "forbidden", "no role of yours may export customers")
+	}
+	reason, err := fieldcheck.Optional("reason", in.Reason, 500)
+	if err != nil {
+		return e, err
+	}
+	q, err := exportQuery(in.Filter)
+	if err != nil {
+		return e, err
+	}
+	if err := a.checkQuery(&q); err != nil {
+		return e, err
+	}
+	cols, err := a.exportFields(in.Fields)
+	if err != nil {
+		return e, err
+	}
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		set, err := exportSettingsOf(ctx, tx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		n, err := tx.CountCustomers(ctx, a.TenantID, a.Subject.Filter(access.Customer, access.Export), q)
+		if err != nil {
+			return err
+		}
+		if limit, limited := exportLimit(set, a.Subject); limited && n > limit {
+			return errs.E(errs.Forbidden, "export_row_limit", "this export holds %d rows and your roles allow at most %d; narrow the filter", n, limit)
+		}
+		e = store.Export{TenantID: a.TenantID, UserID: a.UserID, Object: in.Object, Format: string(format), Filter: in.Filter,
+			Fields: cols, Reason: reason, Status: store.ExportQueued, RowsTotal: n, MaxDownloads: set.MaxDownloads, CreatedAt: s.now()}
+		if e.Filter == nil {
+			e.Filter = map[string]string{}
+		}
+		if n > set.ApprovalThreshold {
+			e.Status = store.ExportPending
+		}
+		if err := tx.CreateExport(ctx, &e); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "export.request", targetType: "export", targetID: e.ID, details: map[string]any{
+			"object": e.Object, "format": e.Format, "filter": e.Filter, "fields": e.Fields, "masked": a.maskedOf(cols),
+			"rows": n, "status": e.Status, "reason": reason}})
+	})
+	if err == nil && e.Status == store.ExportQueued {
+		s.startExport(ctx, e)
+	}
+	return e, err
+}
+
+// exportQuery reads an export's filter as the list reads its parameters;
+// paging is the export's business.
+func exportQuery(f map[string]string) (store.CustomerQuery, error) {
+	v := url.Values{}
+	for k, val := range f {
+		if k == "limit" || k == "cursor" || k == "sort" {
+			return store.CustomerQuery{}, errs.Field("filter."+k, "invalid_parameter", "an export takes no %s", k)
+		}
+		v.Set(k, val)
+	}
+	q, err := CustomerList(v)
+	if err != nil {
+		if e := errs.As(err); e.Field != "" {
+			e.Field = "filter." + e.Field
+		}
+		return q, err
+	}
+	q.Sort, q.Desc = "created_at", false
+	return q, nil
+}
+
+// exportFields checks the asked-for columns, or picks every visible one.
+func (a *Actor) exportFields(asked []string) ([]string, error) {
+	if len(asked) == 0 {
+		for _, f := range a.catalogue().Of(access.Customer) {
+			if a.Subject.Field(access.Customer, f.Key).Access == access.FieldHidden {
+				continue
+			}
+			name := f.Key
+			if !f.Builtin {
+				name = "custom." + f.Key
+			}
+			asked = append(asked, name)
+		}
+		return asked, nil
+	}
+	if len(asked) > 300 {
+		return nil, errs.Field("fields", "invalid_value", "an export has at most 300 fields")
+	}
+	seen := map[string]bool{}
+	for _, name := range asked {
+		key, custom := strings.CutPrefix(name, "custom.")
+		f, ok := a.catalogue().Get(access.Customer, key)
+		if !ok || f.Builtin == custom || seen[name] {
+			return nil, errs.Field("fields", "unknown_field", "%s is not a field of customer, or is given twice", name)
+		}
+		seen[name] = true
+		if d := a.Subject.Field(access.Customer, key); d.Access == access.FieldHidden {
+			return nil, errs.E(errs.Forbidden, "field_not_readable", "you may not export %s: it is hidden from you", name).WithField(name)
+		}
+	}
+	return asked, nil
+}
+
+// maskedOf lists the columns that go out masked, for the audit trail.
+func (a *Actor) maskedOf(cols []string) []string {
+	out := []string{}
+	for _, c := range cols {
+		if !a.Subject.Field(access.Customer, strings.TrimPrefix(c, "custom.")).Access.Readable() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// DecideExport approves or refuses an export waiting for approval. The
+// approver holds approve_exports and is not the requester; a refusal
+// gives a reason.
+func (s *Service) DecideExport(ctx context.Context, a *Actor, id int64, approve bool, reason string) (store.Export, error) {
+	var e store.Export
+	if err := a.need(access.ApproveExports); err != nil {
+		return e, err
+	}
+	reason, err := fieldcheck.Optional("reason", reason, 500)
+	if err != nil {
+		return e, err
+	}
+	if !approve && reason == "" {
+		return e, errs.Field("reason", "field_required", "a refusal needs a reason")
+	}
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if e, err = tx.Export(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		if e.UserID == a.UserID {
+			return errs.E(errs.Forbidden, "own_export", "nobody approves or refuses their own export")
+		}
+		status, action := store.ExportQueued, "export.approve"
+		if !approve {
+			status, action = store.ExportRefused, "export.refuse"
+		}
+		if err := tx.DecideExport(ctx, a.TenantID, id, a.UserID, status, reason, s.now()); err != nil {
+			return err
+		}
+		if err := s.rec(ctx, tx, a, event{action: action, targetType: "export", targetID: id, links: store.AuditLinks{User: e.UserID},
+			details: map[string]any{"requester_id": e.UserID, "rows": e.RowsTotal, "reason": reason}}); err != nil {
+			return err
+		}
+		e, err = tx.Export(ctx, a.TenantID, id)
+		return err
+	})
+	if err == nil && e.Status == store.ExportQueued {
+		s.startExport(ctx, e)
+	}
+	return e, err
+}
+
+// Exports lists the caller's exports, or with all set (approvers only)
+// everyone's, optionally of one status.
+func (s *Service) Exports(ctx context.Context, a *Actor, all bool, status string) ([]store.Export, error) {
+	if status != "" && !slices.Contains([]string{store.ExportPending, store.ExportQueued, store.ExportRunning, store.ExportDone,
+		store.ExportFailed, store.ExportRefused, store.ExportExpired}, status) {
+		return nil, errs.Field("status", "invalid_parameter", "unknown status %q", status)
+	}
+	user := a.UserID
+	if all {
+		if err := a.need(access.ApproveExports); err != nil {
+			return nil, err
+		}
+		user = 0
+	}
+	var out []store.Export
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Exports(ctx, a.TenantID, user, status, 200)
+		return err
+	})
+	return out, err
+}
+
+// Export returns one export to its requester or an approver.
+func (s *Service) Export(ctx context.Context, a *Actor, id int64) (store.Export, error) {
+	var e store.Export
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if e, err = tx.Export(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		if e.UserID != a.UserID && !a.Subject.Can(access.ApproveExports) {
+			return errs.NotVisible("export")
+		}
+		return nil
+	})
+	return e, err
+}
+
+// DownloadExport spends one download of a finished export and returns the
+// export with a function that writes its file. Only the requester may
+// download, within the link's lifetime and download count; each download is
+// audited. The file is read a chunk at a time.
+func (s *Service) DownloadExport(ctx context.Context, a *Actor, id int64) (store.Export, func(io.Writer) error, error) {
+	var e store.Export
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if e, err = tx.Export(ctx, a.TenantID, id); err != nil {
+			return err
+		}
+		if e.UserID != a.UserID {
+			if a.Subject.Can(access.ApproveExports) {
+				return errs.E(errs.Forbidden, "not_export_owner", "only the requester downloads an export")
+			}
+			return errs.NotVisible("export")
+		}
+		if err := tx.CountDownload(ctx, a.TenantID, id, s.now()); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "export.download", targetType: "export", targetID: id,
+			details: map[string]any{"sha256": e.SHA256, "rows": e.RowsWritten, "download": e.Downloads + 1}})
+	})
+	if err != nil {
+		return e, nil, err
+	}
+	write := func(w io.Writer) error {
+		for seq := 0; ; seq++ {
+			var data []byte
+			var ok bool
+			if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+				var err error
+				data, ok, err = tx.ExportChunk(ctx, id, seq)
+				return err
+			}); err != nil || !ok {
+				return err
+			}
+			if _, err := w.Write(data); err != nil {
+				return err
+			}
+		}
+	}
+	return e, write, nil
+}
