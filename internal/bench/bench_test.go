@@ -78,3 +78,30 @@ func TestRun(t *testing.T) {
 		}
 	})
 }
+
+// TestExport exports the whole small tenant in both formats as the masked
+// exporter: every customer once, phone, e-mail and address masked, the
+// heap sampled, the file downloaded.
+func TestExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service.New(db, slog.New(slog.DiscardHandler))
+		svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+		opts := demo.BulkOptions{Tenant: "small", Users: 100, Departments: 20, Customers: 2500, Contacts: 0, Seed: 5}
+		if _, err := demo.Bulk(ctx, db, svc, opts, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		res, err := bench.Export(ctx, db, svc, "small", []string{"csv", "xlsx"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 2 {
+			t.Fatalf("got %d results, want 2", len(res))
+		}
+		for _, r := range res {
+			if r.Rows != 2500 || r.Bytes == 0 || r.RowsPerSecond <= 0 || r.PeakHeapMiB <= 0 || strings.Join(r.Masked, ",") != "phone,email,address" {
+				t.Errorf("%s: got %+v, want 2500 rows with phone, email and address masked", r.Format, r)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"strings"
 	"time"
 
 	"steward/internal/bench"
@@ -22,6 +23,7 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&o.Plan.Warmup, "warmup", 20, "unmeasured runs of each operation first")
 	fs.DurationVar(&o.Plan.Budget, "budget", 20*time.Second, "stop measuring an operation after this long (once it ran 10 times)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	exports := fs.String("export", "", "instead, export every customer once per format (csv,xlsx) as a masked exporter")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -31,6 +33,15 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	}
 	defer db.Close()
 	svc := service.New(db, logger(env.Stderr, "warn"))
+	if *exports != "" {
+		res, err := bench.Export(ctx, db, svc, o.Tenant, strings.Split(*exports, ","))
+		if err != nil {
+			return err
+		}
+		e := json.NewEncoder(env.Stdout)
+		e.SetIndent("", "  ")
+		return e.Encode(res)
+	}
 	rep, err := bench.Run(ctx, db, svc, o)
 	if err != nil {
 		return err
