@@ -62,9 +62,12 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		reflect.TypeFor[service.APIKeyInput]():           target(func(service.APIKeyInput) error { return nil }),
 		reflect.TypeFor[service.FieldInput]():            target(checkField),
 		reflect.TypeFor[service.RevealRequest]():         target(func(service.RevealRequest) error { return nil }),
-		reflect.TypeFor[service.ExportRequest]():         target(func(service.ExportRequest) error { return nil }),
-		reflect.TypeFor[DecisionRequest]():               target(func(DecisionRequest) error { return nil }),
-		reflect.TypeFor[store.ExportSettings]():          target(service.CheckExportSettings),
+		reflect.TypeFor[service.ExportRequest](): target(func(in service.ExportRequest) error {
+			_, err := service.ExportQuery(in.Filter)
+			return err
+		}),
+		reflect.TypeFor[DecisionRequest]():      target(func(DecisionRequest) error { return nil }),
+		reflect.TypeFor[store.ExportSettings](): target(service.CheckExportSettings),
 	}
 }
 

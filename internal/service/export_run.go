@@ -147,7 +147,7 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 	if _, err := a.exportFields(e.Fields); err != nil {
 		return errs.E(errs.Forbidden, "export_right_lost", "a field of the export is now hidden from the requester")
 	}
-	q, err := exportQuery(e.Filter)
+	q, err := ExportQuery(e.Filter)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 	if err != nil {
 		return e, err
 	}
-	q, err := exportQuery(in.Filter)
+	q, err := ExportQuery(in.Filter)
 	if err != nil {
 		return e, err
 	}
@@ -94,9 +94,9 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 	return e, err
 }
 
-// exportQuery reads an export's filter as the list reads its parameters;
+// ExportQuery reads an export's filter as the list reads its parameters;
 // paging is the export's business.
-func exportQuery(f map[string]string) (store.CustomerQuery, error) {
+func ExportQuery(f map[string]string) (store.CustomerQuery, error) {
 	v := url.Values{}
 	for k, val := range f {
 		if k == "limit" || k == "cursor" || k == "sort" {
