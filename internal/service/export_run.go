@@ -161,6 +161,7 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 	if err != nil {
 		return err
 	}
+	defer w.Close() // on an early return: an XLSX writer holds temporary files
 	f := a.Subject.Filter(access.Customer, access.Export)
 	q.Limit = exportPage
 	cells := make([]string, len(header))
@@ -186,7 +187,7 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 			break
 		}
 		last := page[len(page)-1]
-		q.After = &store.Cursor{Int: store.Micros(last.CreatedAt), ID: last.ID}
+		q.After = &store.Cursor{ID: last.ID}
 	}
 	if err := w.Close(); err != nil {
 		return err

@@ -111,7 +111,9 @@ func ExportQuery(f map[string]string) (store.CustomerQuery, error) {
 		}
 		return q, err
 	}
-	q.Sort, q.Desc = "created_at", false
+	// By id: unlike the activity time, it never changes while the export
+	// pages through, so no row is skipped or written twice.
+	q.Sort, q.Desc = "id", false
 	return q, nil
 }
 

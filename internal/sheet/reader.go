@@ -12,38 +12,6 @@ import (
 	"steward/internal/errs"
 )
 
-// Limits bound what an uploaded file may hold. A zero or negative field
-// takes its value from DefaultLimits.
-type Limits struct {
-	MaxBytes     int64 // size of the upload as received
-	MaxRows      int   // data rows, not counting the header
-	MaxCols      int
-	MaxCellRunes int
-}
-
-// DefaultLimits are sized for a CRM import: generous for real files, small
-// enough that a hostile one cannot exhaust the server.
-func DefaultLimits() Limits {
-	return Limits{MaxBytes: 50 << 20, MaxRows: 100_000, MaxCols: 200, MaxCellRunes: 10_000}
-}
-
-func (l Limits) withDefaults() Limits {
-	d := DefaultLimits()
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = d.MaxBytes
-	}
-	if l.MaxRows <= 0 {
-		l.MaxRows = d.MaxRows
-	}
-	if l.MaxCols <= 0 {
-		l.MaxCols = d.MaxCols
-	}
-	if l.MaxCellRunes <= 0 {
-		l.MaxCellRunes = d.MaxCellRunes
-	}
-	return l
-}
-
 // source yields the raw records of one file format.
 type source interface {
 	next() (cells []string, line int, err error) // io.EOF at the end
@@ -59,8 +27,9 @@ type cellError struct {
 
 func (e *cellError) Error() string { return e.code }
 
-// Reader reads an uploaded file row by row. Every error it returns is an
-// *errs.Error for the field "file" whose message names the row and column.
+// Reader reads an uploaded file row by row. Every complaint about the file is
+// an *errs.Error for the field "file" whose message names the row and column
+// but never quotes a cell; only a failure to read the input is internal.
 //
 // The Reader releases its resources at io.EOF or the first error; call Close
 // when stopping early.
@@ -102,6 +71,7 @@ func NewReader(in io.Reader, f Format, lim Limits) (*Reader, error) {
 func (r *Reader) Header() []string { return r.header }
 
 // Encoding names the text encoding found: "utf-8", "utf-8-bom" or "gb18030".
+// An XLSX is always "utf-8".
 func (r *Reader) Encoding() string { return r.enc }
 
 // Next returns the next data row, as wide as the header, with its row number

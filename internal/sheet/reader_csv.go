@@ -13,22 +13,6 @@ import (
 	"steward/internal/errs"
 )
 
-// readLimited reads at most max bytes and fails if there are more, so a
-// hostile upload costs at most max bytes of memory.
-func readLimited(in io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(in, max+1))
-	if err != nil {
-		return nil, errs.Wrap(err, "sheet: read upload")
-	}
-	if int64(len(b)) > max {
-		return nil, fileErr("file_too_large", "the file is larger than the limit of %d bytes", max)
-	}
-	if len(b) == 0 {
-		return nil, fileErr("empty_file", "the file is empty")
-	}
-	return b, nil
-}
-
 type csvSource struct {
 	cr    *csv.Reader
 	first bool

@@ -34,8 +34,7 @@ type xlsxSource struct {
 	closed bool
 }
 
-func openXLSX(in io.Reader, lim Limits) (src *xlsxSource, err error) {
-	defer guard(&err)
+func openXLSX(in io.Reader, lim Limits) (*xlsxSource, error) {
 	raw, err := readLimited(in, lim.MaxBytes)
 	if err != nil {
 		return nil, err
@@ -52,23 +51,25 @@ func openXLSX(in io.Reader, lim Limits) (src *xlsxSource, err error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: unzipMax, UnzipXMLSizeLimit: spill})
-	if err != nil {
-		return nil, malformed(err)
-	}
-	s := &xlsxSource{f: f}
-	defer func() {
-		if err != nil {
-			_ = s.close()
-		}
-	}()
-	if s.rows, err = f.Rows(name); err != nil {
-		return nil, malformed(err)
-	}
-	if s.scan, err = newFormulaScan(part); err != nil {
+	s := &xlsxSource{}
+	opts := excelize.Options{UnzipSizeLimit: unzipMax, UnzipXMLSizeLimit: spill}
+	if err := s.open(raw, opts, name, part); err != nil {
+		_ = s.close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *xlsxSource) open(raw []byte, opts excelize.Options, name string, part *zip.File) (err error) {
+	defer guard(&err)
+	if s.f, err = excelize.OpenReader(bytes.NewReader(raw), opts); err != nil {
+		return malformed(err)
+	}
+	if s.rows, err = s.f.Rows(name); err != nil {
+		return malformed(err)
+	}
+	s.scan, err = newFormulaScan(part)
+	return err
 }
 
 // next returns the sheet's next row, numbered as Excel shows it; gaps in the
@@ -80,7 +81,9 @@ func (s *xlsxSource) next() (cells []string, line int, err error) {
 	}
 	s.n++
 	if cells, err = s.rows.Columns(); err != nil {
-		return nil, 0, fileErr("malformed_file", "row %d: unreadable (%v)", s.n, err)
+		e := fileErr("malformed_file", "row %d: the row cannot be read", s.n)
+		e.Cause = err
+		return nil, 0, e
 	}
 	row, col, found, err := s.scan.at(s.n)
 	if err != nil {
@@ -119,6 +122,9 @@ func (s *xlsxSource) close() error {
 	}
 	if s.rows != nil {
 		_ = s.rows.Close()
+	}
+	if s.f == nil {
+		return nil
 	}
 	// Removes the temporary files excelize spilled large parts to.
 	return s.f.Close()

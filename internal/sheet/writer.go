@@ -15,8 +15,9 @@ import (
 // through Neutralise, and the SHA-256 of the bytes written is kept so the
 // export record can prove which file left the building.
 //
-// Close must be called even after a failed Write: it releases the temporary
-// files an XLSX export spills to.
+// Close must be called on every path, typically deferred (it is
+// idempotent): an XLSX export spills to temporary files that only Close
+// removes.
 type Writer struct {
 	hw     *hashWriter
 	enc    encoder
@@ -71,6 +72,9 @@ func (w *Writer) Write(cells []string) error {
 		return errs.Wrap(fmt.Errorf("row has %d cells, header has %d", len(cells), w.width), "sheet.Write")
 	}
 	if err := w.enc.write(w.neutralise(cells)); err != nil {
+		// The file cannot be finished now; release its temporary files
+		// at once in case the caller returns without calling Close.
+		w.enc.abort()
 		w.err = errs.Wrap(err, "sheet.Write")
 		return w.err
 	}

@@ -154,7 +154,13 @@ func (b *queryBuilder) common(t *Tx, q CustomerQuery) string {
 	if q.OwnerID != 0 {
 		s.WriteString(" AND owner_id = " + b.arg(q.OwnerID))
 	}
-	if q.After != nil {
+	if q.After != nil && q.Sort == "id" {
+		op := ">"
+		if q.Desc {
+			op = "<"
+		}
+		s.WriteString(" AND id " + op + " " + b.arg(q.After.ID))
+	} else if q.After != nil {
 		var key any = q.After.Int
 		if SortColumns[q.Sort] {
 			key = q.After.Text
@@ -173,6 +179,9 @@ func orderBy(q CustomerQuery) string {
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
+	}
+	if q.Sort == "id" {
+		return " ORDER BY id" + dir
 	}
 	return " ORDER BY " + q.Sort + dir + ", id" + dir
 }
