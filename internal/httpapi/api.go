@@ -42,6 +42,7 @@ type Route struct {
 	CSV      bool     // ?format=csv answers the same data as a CSV file
 	JSONL    bool     // ?format=jsonl answers it as JSON Lines
 	Files    []string // the route answers a file of one of these content types (fileStream)
+	Upload   []string // the request body is a file of one of these content types, read by the handler
 	limits   []string // session limits under which the route still works (see service.LimitError)
 	handle   func(a *API, w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error)
 }

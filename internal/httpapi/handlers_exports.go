@@ -28,7 +28,7 @@ func exportRoutes() []Route {
 		{Method: "POST", Path: "/exports", Summary: "Export the customers you may export, with the fields you may see (masked ones masked)",
 			Body: service.ExportRequest{}, Response: store.Export{}, Status: http.StatusCreated, handle: (*API).createExport},
 		{Method: "GET", Path: "/exports", Summary: "Your exports; ?all=true for everyone's (approve_exports)",
-			Query: []Param{{"all", "boolean", "everyone's exports (approve_exports)"}, {"status", "string", "only exports in this state"}},
+			Query:    []Param{{"all", "boolean", "everyone's exports (approve_exports)"}, {"status", "string", "only exports in this state"}},
 			Response: service.Page[store.Export]{}, handle: (*API).listExports},
 		{Method: "GET", Path: "/exports/{id}", Summary: "One export and its progress", Response: store.Export{}, handle: (*API).getExport},
 		{Method: "POST", Path: "/exports/{id}/approve", Summary: "Approve an export waiting for approval (approve_exports; not your own)",

@@ -132,6 +132,12 @@ func operation(rt Route, body *Schema, b *schemaBuilder, errRef *Schema) *Operat
 	if body != nil {
 		op.RequestBody = &RequestBody{Required: true, Content: map[string]*MediaType{jsonType: {Schema: body}}}
 	}
+	if len(rt.Upload) > 0 {
+		op.RequestBody = &RequestBody{Required: true, Content: map[string]*MediaType{}}
+		for _, ct := range rt.Upload {
+			op.RequestBody.Content[ct] = &MediaType{Schema: &Schema{Type: "string", Format: "binary"}}
+		}
+	}
 	op.Responses = map[string]*Response{}
 	status := rt.Status
 	if status == 0 {

@@ -32,3 +32,12 @@ func exportExchanges(c *liveClient, ids liveIDs) {
 	c.call("GET", path("/exports/%d/download", first), nil, http.StatusOK)
 	c.login("admin@acme.example", "a-long-enough-password-1")
 }
+
+// importExchanges covers a dry run, a real import and the run's report.
+func importExchanges(c *liveClient) {
+	csv := "name,phone,level,contact_name,contact_phone\nImported Co,13911112222,B,Zhao Lei,13911113333\n"
+	c.call("POST", "/imports?format=csv&mode=dry_run", fileBody{"text/csv", []byte(csv)}, http.StatusCreated)
+	id := num(c.call("POST", "/imports?format=csv&mode=all", fileBody{"text/csv", []byte(csv)}, http.StatusCreated)["id"])
+	c.call("GET", "/imports", nil, http.StatusOK)
+	c.call("GET", path("/imports/%d", id), nil, http.StatusOK)
+}

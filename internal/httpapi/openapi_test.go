@@ -198,6 +198,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	securityExchanges(c, ids)
 	fieldExchanges(c)
 	exportExchanges(c, ids)
+	importExchanges(c)
 	c.call("POST", "/auth/logout", nil, http.StatusNoContent)
 	for _, rt := range httpapi.Routes() {
 		status := rt.Status
@@ -317,6 +318,12 @@ type obj = map[string]any
 // rawBody is a body sent as it is, not encoded.
 type rawBody string
 
+// fileBody is a request body sent as a file of its content type.
+type fileBody struct {
+	contentType string
+	data        []byte
+}
+
 func newLiveClient(t *testing.T) *liveClient {
 	t.Helper()
 	ctx := context.Background()
@@ -324,7 +331,7 @@ func newLiveClient(t *testing.T) *liveClient {
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(db, log)
 	svc.Signer = audit.GenerateSigner()
-	t.Cleanup(svc.Wait) // exports run in the background; the database closes after them
+	t.Cleanup(svc.Wait)                  // exports run in the background; the database closes after them
 	relaxed := service.DefaultSecurity() // the live check signs in with passwords; securityExchanges enrols a factor
 	relaxed.MFARoles, relaxed.MFAForExport, relaxed.MFAForAdmin = []string{}, false, false
 	_, _, err := svc.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme",
@@ -380,7 +387,9 @@ func (c *liveClient) call(method, target string, body any, want int) map[string]
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if body != nil {
+	if f, ok := body.(fileBody); ok {
+		req.Header.Set("Content-Type", f.contentType)
+	} else if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {
@@ -453,6 +462,8 @@ func encodeBody(t testing.TB, body any) []byte {
 		return nil
 	case rawBody:
 		return []byte(b)
+	case fileBody:
+		return b.data
 	}
 	out, err := json.Marshal(body)
 	if err != nil {
