@@ -105,3 +105,36 @@ func TestExport(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkExport exports a generated tenant of 20,000 customers as the
+// masked exporter (SQLite; PostgreSQL with STEWARD_TEST_POSTGRES), once per
+// iteration and format: rows/s and the peak heap of the run.
+func BenchmarkExport(b *testing.B) {
+	for _, e := range storetest.Engines() {
+		b.Run(string(e), func(b *testing.B) { benchmarkExport(b, storetest.Open(b, e)) })
+	}
+}
+
+func benchmarkExport(b *testing.B, db *store.DB) {
+	ctx := context.Background()
+	svc := service.New(db, slog.New(slog.DiscardHandler))
+	svc.SetSubjectCacheVerify(false)
+	opts := demo.BulkOptions{Tenant: "exp", Users: 200, Departments: 40, Customers: 20_000, Contacts: 0, Seed: 9}
+	if _, err := demo.Bulk(ctx, db, svc, opts, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	for _, format := range []string{"csv", "xlsx"} {
+		b.Run(format, func(b *testing.B) {
+			var rows, secs, peak float64
+			for b.Loop() {
+				res, err := bench.Export(ctx, db, svc, "exp", []string{format})
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows, secs, peak = rows+float64(res[0].Rows), secs+res[0].Seconds, max(peak, res[0].PeakHeapMiB)
+			}
+			b.ReportMetric(rows/secs, "rows/s")
+			b.ReportMetric(peak, "peak-heap-MiB")
+		})
+	}
+}
