@@ -34,10 +34,11 @@ func (a *API) permissionMatrix(w http.ResponseWriter, r *http.Request, act *serv
 			header = append(header, string(o)+"."+string(ac))
 		}
 	}
-	rows := [][]string{append(header, "functions")}
+	header = append(header, "functions")
+	var rows [][]string
 	for _, role := range m.Roles {
 		row := []string{role.Key, role.Name}
-		for _, col := range header[2:] {
+		for _, col := range header[2 : len(header)-1] {
 			row = append(row, string(role.Cells[col]))
 		}
 		fns := make([]string, len(role.Functions))
@@ -46,7 +47,8 @@ func (a *API) permissionMatrix(w http.ResponseWriter, r *http.Request, act *serv
 		}
 		rows = append(rows, append(row, strings.Join(fns, " ")))
 	}
-	return writeCSV("permission-matrix.csv", rows)
+	data, err := a.svc.CSVFile(r.Context(), act, "permission-matrix", header, rows)
+	return csvFile{name: "permission-matrix.csv", data: data}, err
 }
 
 func (a *API) listTeam(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {

@@ -89,7 +89,7 @@ func auditQuery(r *http.Request, allowed ...string) (store.AuditQuery, string, e
 }
 
 // auditPage turns entries into a page, or a JSON Lines or CSV file for SIEM tools.
-func auditPage(entries []audit.Entry, limit int, format string) (any, error) {
+func (a *API) auditPage(r *http.Request, act *service.Actor, entries []audit.Entry, limit int, format string) (any, error) {
 	switch format {
 	case "jsonl":
 		var b bytes.Buffer
@@ -101,12 +101,14 @@ func auditPage(entries []audit.Entry, limit int, format string) (any, error) {
 		}
 		return csvFile{name: "audit.jsonl", data: b.Bytes(), contentType: jsonlType}, nil
 	case "csv":
-		rows := [][]string{{"seq", "at", "actor_type", "actor_id", "session_id", "source_ip", "action", "target_type", "target_id", "outcome", "details", "request_id", "hash"}}
+		header := []string{"seq", "at", "actor_type", "actor_id", "session_id", "source_ip", "action", "target_type", "target_id", "outcome", "details", "request_id", "hash"}
+		var rows [][]string
 		for _, e := range entries {
 			rows = append(rows, []string{strconv.FormatInt(e.Seq, 10), e.At.Format(time.RFC3339Nano), e.ActorType, strconv.FormatInt(e.ActorID, 10),
 				strconv.FormatInt(e.SessionID, 10), e.SourceIP, e.Action, e.TargetType, e.TargetID, e.Outcome, string(e.Details), e.RequestID, e.Hash})
 		}
-		return writeCSV("audit.csv", rows)
+		data, err := a.svc.CSVFile(r.Context(), act, "audit", header, rows)
+		return csvFile{name: "audit.csv", data: data}, err
 	}
 	return pageOf(entries, limit, func(e audit.Entry) int64 { return e.Seq }), nil
 }
@@ -122,7 +124,7 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, act *service.A
 	if err != nil {
 		return nil, err
 	}
-	return auditPage(entries, limit, format)
+	return a.auditPage(r, act, entries, limit, format)
 }
 
 func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {

@@ -95,11 +95,12 @@ func (s *csvSource) next() ([]string, int, error) {
 		for _, f := range rec {
 			s.extra += strings.Count(f, "\n")
 		}
-		// An exported file starts with its watermark as a one-cell
-		// comment row; skipping it lets an export be imported again.
+		// An exported file starts with its watermark as a comment row (the
+		// line in the first cell, the others empty); skipping it lets an
+		// export be imported again.
 		if s.first {
 			s.first = false
-			if len(rec) == 1 && strings.HasPrefix(rec[0], "#") {
+			if strings.HasPrefix(rec[0], "#") && strings.Join(rec[1:], "") == "" {
 				continue
 			}
 		}

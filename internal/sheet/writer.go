@@ -45,7 +45,7 @@ func NewWriter(out io.Writer, f Format, wm Watermark, header []string, sheetName
 	var err error
 	switch f {
 	case CSV:
-		w.enc, err = newCSVEncoder(w.hw, wm)
+		w.enc, err = newCSVEncoder(w.hw, wm, len(header))
 	case XLSX:
 		w.enc, err = newXLSXEncoder(w.hw, wm, sheetName)
 	default:
@@ -140,7 +140,7 @@ type csvEncoder struct {
 	cw *csv.Writer
 }
 
-func newCSVEncoder(out io.Writer, wm Watermark) (*csvEncoder, error) {
+func newCSVEncoder(out io.Writer, wm Watermark, columns int) (*csvEncoder, error) {
 	// csv.NewWriter reuses a *bufio.Writer this large instead of adding its
 	// own 4 KiB one, so the destination sees few, large writes.
 	bw := bufio.NewWriterSize(out, 64<<10)
@@ -149,7 +149,12 @@ func newCSVEncoder(out io.Writer, wm Watermark) (*csvEncoder, error) {
 	if _, err := bw.WriteString(utf8BOM); err != nil {
 		return nil, err
 	}
-	return e, e.cw.Write([]string{"# " + wm.Line()})
+	// The watermark row has as many cells as the header, the rest empty:
+	// tools that insist on one field count per row (pandas, SIEM parsers,
+	// OpenAPI validators) read the file, and spreadsheets show the line.
+	row := make([]string, max(columns, 1))
+	row[0] = "# " + wm.Line()
+	return e, e.cw.Write(row)
 }
 
 func (e *csvEncoder) write(cells []string) error { return e.cw.Write(cells) }

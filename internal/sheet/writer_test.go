@@ -32,7 +32,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestCSVLayout(t *testing.T) {
 	data, _ := writeFile(t, CSV, []string{"a", "b"}, [][]string{{"1", "2"}})
-	want := utf8BOM + "# " + testMark.Line() + "\r\na,b\r\n1,2\r\n"
+	want := utf8BOM + "# " + testMark.Line() + ",\r\na,b\r\n1,2\r\n"
 	if string(data) != want {
 		t.Errorf("got %q, want %q", data, want)
 	}
