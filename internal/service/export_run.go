@@ -23,8 +23,9 @@ const (
 	exportStale = 2 * time.Minute
 	// exportChunkSize is how much of the file is held before it is stored.
 	exportChunkSize = 1 << 20
-	// exportPage is how many customers one read of the export takes.
-	exportPage = 1000
+	// exportPage is how many customers one read of the export takes: a
+	// query per thousand rows cost PostgreSQL a third of the run.
+	exportPage = 5000
 )
 
 // startExport runs a queued export in the background of this node. If the
@@ -162,20 +163,10 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 		return err
 	}
 	defer w.Close() // on an early return: an XLSX writer holds temporary files
-	f := a.Subject.Filter(access.Customer, access.Export)
-	q.Limit = exportPage
+	pages, stop := s.exportPages(ctx, a, q)
+	defer stop()
 	cells := make([]string, len(header))
-	for {
-		var page []crm.Customer
-		if err := s.DB.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			if page, err = tx.Customers(ctx, a.TenantID, f, q); err != nil {
-				return err
-			}
-			return s.redactPage(ctx, tx, a, page)
-		}); err != nil {
-			return err
-		}
+	for page := range pages {
 		for i := range page {
 			exportRow(&page[i], e.Fields, cells)
 			if err := w.Write(cells); err != nil {
@@ -183,11 +174,9 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 			}
 			out.rows = w.Rows()
 		}
-		if len(page) < exportPage {
-			break
-		}
-		last := page[len(page)-1]
-		q.After = &store.Cursor{ID: last.ID}
+	}
+	if err := stop(); err != nil {
+		return err
 	}
 	if err := w.Close(); err != nil {
 		return err
@@ -198,6 +187,55 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 	sum := w.Sum()
 	e.RowsWritten, e.SHA256, e.Size = w.Rows(), hex.EncodeToString(sum[:]), out.size
 	return nil
+}
+
+// exportPages reads an export's pages, redacted, one page ahead of the
+// file writer, so that the database and the writer work at the same time
+// (on two cores, PostgreSQL and the writer each had one idle half the
+// time). stop ends the reading and reports its error.
+func (s *Service) exportPages(ctx context.Context, a *Actor, q store.CustomerQuery) (<-chan []crm.Customer, func() error) {
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan []crm.Customer, 1)
+	done := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(done)
+		defer close(pages)
+		f := a.Subject.Filter(access.Customer, access.Export)
+		q.Limit = exportPage
+		for {
+			var page []crm.Customer
+			readErr = s.DB.Read(ctx, func(tx *store.Tx) error {
+				var err error
+				if page, err = tx.Customers(ctx, a.TenantID, f, q); err != nil {
+					return err
+				}
+				return s.redactPage(ctx, tx, a, page)
+			})
+			if readErr != nil {
+				return
+			}
+			select {
+			case pages <- page:
+			case <-ctx.Done():
+				return
+			}
+			if len(page) < exportPage {
+				return
+			}
+			q.After = &store.Cursor{ID: page[len(page)-1].ID}
+		}
+	}()
+	return pages, func() error {
+		cancel()
+		for range pages { // let a reader blocked on a full channel finish
+		}
+		<-done
+		if readErr == context.Canceled {
+			return nil
+		}
+		return readErr
+	}
 }
 
 // exportRow fills cells with one redacted customer's columns.
