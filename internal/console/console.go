@@ -7,20 +7,28 @@
 // Pages are html/template files embedded in the binary, with one stylesheet
 // and one small script served from the same origin under a strict
 // Content-Security-Policy. Every page reads without JavaScript; the script
-// only marks pending changes in the matrix editor.
+// only marks pending changes in the matrix editor and offers a field
+// rule's reveal box only while its access is masked.
 //
-// Besides customers and the matrix, the console has the pools (claim and
-// return), the sharing panel of a customer (team and shares), the org and
-// users with role assignments, the audit trail with its verification, and
-// the sharing and restriction rules, the security settings, and every
-// user's own account: password, authenticator app, recovery codes and
-// sessions. Signing in asks for the second factor after the password when
-// one is enrolled; a session the service limits to enrolling one (or to
-// changing an expired password) reaches only the pages for that task; an
-// action the service refuses for want of a recent sign-in asks for the
-// password again and is then redone. The nav offers a page only to those
-// whose functions let them use it; typed in by anyone else, a page answers
-// 403 (or 404 where the thing itself is hidden).
+// Records arrive from the service with the fields the user may not read
+// already hidden or masked; the console shows a masked value as such, with
+// a Reveal button where the user may reveal it (the value is shown in that
+// one response), and its forms offer inputs only for the fields the user
+// may edit, so that no save carries a field the service would refuse.
+//
+// Besides customers and the matrix, the console has the field catalogue
+// (custom fields, sensitivity, masks) with each role's field rules under its
+// matrix editor, the pools (claim and return), the sharing panel of a
+// customer (team and shares), the org and users with role assignments, the
+// audit trail with its verification, the sharing and restriction rules, the
+// security settings, and every user's own account: password, authenticator
+// app, recovery codes and sessions. Signing in asks for the second factor
+// after the password when one is enrolled; a session the service limits to
+// enrolling one (or to changing an expired password) reaches only the pages
+// for that task; an action the service refuses for want of a recent sign-in
+// asks for the password again and is then redone. The nav offers a page only
+// to those whose functions let them use it; typed in by anyone else, a page
+// answers 403 (or 404 where the thing itself is hidden).
 package console
 
 import (
@@ -90,6 +98,8 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("GET /customers/{id}/edit", c.private(c.editCustomer))
 	mux.Handle("POST /customers/{id}", c.private(c.updateCustomer))
 	mux.Handle("POST /customers/{id}/activities", c.private(c.addActivity))
+	mux.Handle("POST /customers/{id}/reveal", c.private(c.revealCustomer))
+	mux.Handle("POST /customers/{id}/contacts/{contact}/reveal", c.private(c.revealContact))
 	mux.Handle("GET /customers/{id}/access", c.private(c.explain))
 	mux.Handle("POST /customers/{id}/shares", c.private(c.addShare))
 	mux.Handle("POST /customers/{id}/shares/{share}/delete", c.private(c.removeShare))
@@ -112,11 +122,24 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("GET /matrix", c.private(c.matrix))
 	mux.Handle("POST /matrix/preview", c.private(c.matrixPreview))
 	mux.Handle("POST /matrix/apply", c.private(c.matrixApply))
+	mux.Handle("POST /matrix/fields", c.private(c.saveFieldRules))
+	c.fieldRoutes(mux)
 	mux.Handle("/", c.public(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		return errs.NotVisible("page")
 	}))
 	c.mux = mux
 	return withHeaders(mux)
+}
+
+// fieldRoutes are the field catalogue's pages.
+func (c *Console) fieldRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /admin/fields", c.private(c.fieldList))
+	mux.Handle("POST /admin/fields", c.private(c.createField))
+	mux.Handle("GET /admin/fields/{object}/{key}", c.private(c.fieldDetail))
+	mux.Handle("POST /admin/fields/{object}/{key}", c.private(c.saveField))
+	mux.Handle("POST /admin/fields/{object}/{key}/sensitive", c.private(c.toggleSensitive))
+	mux.Handle("GET /admin/fields/{object}/{key}/delete", c.private(c.confirmDeleteField))
+	mux.Handle("POST /admin/fields/{object}/{key}/delete", c.private(c.deleteField))
 }
 
 // withHeaders gives console responses their own Content-Security-Policy.

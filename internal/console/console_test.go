@@ -203,7 +203,8 @@ func TestEveryPageRenders(t *testing.T) {
 			if who == "admin@demo.example" {
 				pages = append(pages, "/matrix", "/matrix?role=sales_rep", fmt.Sprintf("/customers/%d/access?user_id=%d", cu.ID, rep.UserID),
 					"/pools", "/admin/users", "/admin/users?q=east", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID),
-					"/audit", "/audit?action=role.&outcome=success&from=2020-01-01", "/audit?verify=1", "/rules", "/admin/security")
+					"/audit", "/audit?action=role.&outcome=success&from=2020-01-01", "/audit?verify=1", "/rules", "/admin/security",
+					"/admin/fields", "/admin/fields?object=activity", "/admin/fields/customer/phone", "/matrix?role=auditor")
 			}
 			for _, p := range pages {
 				resp, body := c.get(p)
@@ -270,13 +271,13 @@ func TestGovernancePagesNeedFunctions(t *testing.T) {
 	c := newClient(t, s.URL)
 	c.signIn("east.rep1@demo.example")
 	_, body := c.get("/customers")
-	for _, link := range []string{`href="/pools"`, `href="/admin/users"`, `href="/audit"`, `href="/rules"`} {
+	for _, link := range []string{`href="/pools"`, `href="/admin/users"`, `href="/audit"`, `href="/rules"`, `href="/admin/fields"`} {
 		if strings.Contains(body, link) {
 			t.Errorf("a rep's nav has %s", link)
 		}
 	}
 	for p, want := range map[string]int{"/admin/users": 403, "/admin/org": 403, "/admin/users/1": 403, "/audit": 403,
-		"/rules": 403, "/rules/sharing/1": 403, "/pools": 404, "/pools/1": 404} {
+		"/rules": 403, "/rules/sharing/1": 403, "/pools": 404, "/pools/1": 404, "/admin/fields": 403, "/admin/fields/customer/phone": 403} {
 		if resp, _ := c.get(p); resp.StatusCode != want {
 			t.Errorf("a rep's GET %s: %d, want %d", p, resp.StatusCode, want)
 		}

@@ -116,8 +116,17 @@ func (c *Console) countAndPage(r *http.Request, v *view, counted, vals url.Value
 // detailPage is what the customer page shows: the customer, what is under
 // it, and the follow-up form.
 type detailPage struct {
-	C                                             crm.Customer
-	Owner                                         string
+	C     crm.Customer
+	Owner string
+	// Facts are the customer's fields the user may see, custom ones
+	// included, name aside (it is the heading).
+	Facts       []fact
+	RevealError string // a refused reveal
+	// ContactRows are the contacts with the columns the user may see,
+	// headed by ContactHeads.
+	ContactRows                                   []contactRow
+	ContactHeads                                  []string
+	AmountShown                                   bool // the user's roles do not hide deal amounts
 	Contacts                                      []crm.Contact
 	Deals                                         []crm.Deal
 	Activities                                    []crm.Activity
@@ -169,6 +178,10 @@ func (c *Console) loadDetail(r *http.Request, v *view, id int64) (*detailPage, e
 	if err != nil {
 		return nil, err
 	}
+	can := revealableOf(ex)
+	revealURL := "/customers/" + strconv.FormatInt(id, 10) + "/reveal"
+	p.Facts = v.facts(customerPlan(v, cu.View), customerValue(cu), can[access.Customer], revealURL, "name")
+	p.AmountShown = v.Shows(access.Deal, "amount")
 	p.CanEdit = allowed(ex, access.Customer, access.Edit)
 	p.CanAddActivity = allowed(ex, access.Activity, access.Create)
 	if p.dir, err = c.loadDirectory(ctx, v.act); err != nil {
@@ -187,6 +200,7 @@ func (c *Console) loadDetail(r *http.Request, v *view, id int64) (*detailPage, e
 	if err != nil {
 		return nil, err
 	}
+	p.ContactRows, p.ContactHeads = contactRows(v, id, p.Contacts, can)
 	if p.Deals, err = c.svc.Deals(ctx, v.act, id, page); errs.KindOf(err) == errs.NotFound {
 		p.DealsHidden, err = true, nil
 	}

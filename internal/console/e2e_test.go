@@ -471,7 +471,8 @@ func TestE2EPhoneLayoutAndLabels(t *testing.T) {
 	b.do(chromedp.EmulateViewport(360, 740))
 	for _, p := range []string{"/customers", fmt.Sprintf("/customers/%d", cu.ID), fmt.Sprintf("/customers/%d/edit", cu.ID),
 		fmt.Sprintf("/customers/%d/access", cu.ID), "/matrix?role=sales_rep", "/customers/new",
-		"/pools", "/admin/users", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID), "/audit", "/rules", "/account", "/admin/security"} {
+		"/pools", "/admin/users", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID), "/audit", "/rules", "/account", "/admin/security",
+		"/admin/fields", "/admin/fields/customer/phone"} {
 		b.open(p)
 		if w := eval[int](b, "document.documentElement.scrollWidth - document.documentElement.clientWidth"); w > 0 {
 			t.Errorf("%s is %dpx wider than a 360px screen", p, w)

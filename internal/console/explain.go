@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"steward/internal/access"
 	"steward/internal/crm"
@@ -22,7 +23,22 @@ type explainPage struct {
 	Users        []org.User
 	Actions      []access.Action
 	Rows         []explainRow
+	Fields       []fieldGroup
 	Error        string
+}
+
+// fieldGroup is one object's fields in the explanation.
+type fieldGroup struct {
+	Object access.Object
+	Rows   []fieldRow
+}
+
+// fieldRow is one field of the explanation: the user's access to it and
+// the roles that gave it.
+type fieldRow struct {
+	access.FieldDecision
+	Label string
+	Given []string // the roles with how each gave it, in words
 }
 
 type explainRow struct {
@@ -76,6 +92,13 @@ func (c *Console) explain(w http.ResponseWriter, r *http.Request, v *view) error
 		}
 		p.Rows = append(p.Rows, row)
 	}
+	for _, d := range ex.Fields { // in object order, as the service lists them
+		if n := len(p.Fields); n == 0 || p.Fields[n-1].Object != d.Object {
+			p.Fields = append(p.Fields, fieldGroup{Object: d.Object})
+		}
+		g := &p.Fields[len(p.Fields)-1]
+		g.Rows = append(g.Rows, fieldRow{FieldDecision: d, Label: v.Label(d.Object, d.Field), Given: v.givenBy(d.Roles)})
+	}
 	if p.MayAskOthers {
 		if p.Users, err = c.svc.Users(ctx, v.act, store.UserPage{Limit: userChoices}); err != nil {
 			return err
@@ -110,4 +133,29 @@ func (v *view) Reason(r access.Reason) string {
 		return v.Tf("explain.level", src, v.T("level."+string(r.Level)))
 	}
 	return src
+}
+
+// givenBy describes the roles behind a field decision: the engine writes
+// each as "role_key:how" (a field rule, an all-fields rule, a default),
+// and "pool:..." where a pool masks the field until the customer is claimed.
+func (v *view) givenBy(roles []string) []string {
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		who, how, ok := strings.Cut(r, ":")
+		if !ok {
+			out = append(out, r)
+			continue
+		}
+		if _, known := messages["fieldsrc."+how]; known {
+			how = v.T("fieldsrc." + how)
+		}
+		switch who {
+		case "(no role)":
+			who = v.T("fieldsrc.norole")
+		case "pool":
+			who = v.T("source.pool")
+		}
+		out = append(out, who+" · "+how)
+	}
+	return out
 }

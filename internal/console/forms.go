@@ -2,9 +2,7 @@ package console
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"steward/internal/crm"
@@ -46,10 +44,16 @@ type field struct {
 	Hint                                          string
 	Required                                      bool
 	Max                                           int
+	Step                                          string // a number input's step ("any" for decimals)
 	Options                                       []option
 	Groups                                        []optgroup // a select's options in groups
 	Values                                        []string   // a checkbox list's checked values
+	Masked                                        bool       // a "readonly" field shown masked
 }
+
+// Slug is the field's name as it goes into element ids: "custom.tax_id"
+// becomes "custom-tax_id", which a CSS selector can name without escapes.
+func (f field) Slug() string { return strings.ReplaceAll(f.Name, ".", "-") }
 
 type option struct{ Value, Label string }
 
@@ -102,147 +106,6 @@ func choices(v *view, values []string) []option {
 		out = append(out, option{Value: s, Label: v.Val(s)})
 	}
 	return out
-}
-
-// customerFields are the customer form's inputs, in order.
-func customerFields(v *view, vals map[string]string) []field {
-	f := func(name, kind string, max int, auto string) field {
-		return field{Name: name, Label: v.T("field." + name), Kind: kind, Value: vals[name], Max: max, Autocomplete: auto}
-	}
-	name := f("name", "text", 200, "organization")
-	name.Required = true
-	level, source := f("level", "select", 0, ""), f("source", "select", 0, "")
-	level.Options, source.Options = choices(v, crm.Levels), choices(v, crm.Sources)
-	return []field{name, f("industry", "text", 100, "off"), level, f("region", "text", 100, "off"), source,
-		f("phone", "tel", 40, "tel"), f("email", "email", 254, "email"), f("address", "text", 300, "street-address"),
-		f("notes", "textarea", 5000, "off")}
-}
-
-// customerFieldNames are the fields the customer form posts.
-var customerFieldNames = []string{"name", "industry", "level", "region", "source", "phone", "email", "address", "notes"}
-
-func customerValues(cu crm.Customer) map[string]string {
-	return map[string]string{"name": cu.Name, "industry": cu.Industry, "level": cu.Level, "region": cu.Region,
-		"source": cu.Source, "phone": cu.Phone, "email": cu.Email, "address": cu.Address, "notes": cu.Notes}
-}
-
-func postedValues(f url.Values) map[string]string {
-	out := map[string]string{}
-	for _, n := range customerFieldNames {
-		out[n] = f.Get(n)
-	}
-	return out
-}
-
-// customerInput builds the input from the posted form. Only fields that
-// differ from what the user was shown are sent: a masked value left as it
-// was must not be written back over the real one.
-func customerInput(shown, posted map[string]string, creating bool) (crm.CustomerInput, int) {
-	var in crm.CustomerInput
-	ptrs := map[string]**string{"name": &in.Name, "industry": &in.Industry, "level": &in.Level, "region": &in.Region,
-		"source": &in.Source, "phone": &in.Phone, "email": &in.Email, "address": &in.Address, "notes": &in.Notes}
-	n := 0
-	for _, name := range customerFieldNames {
-		p, s := posted[name], shown[name]
-		same := strings.TrimSpace(p) == strings.TrimSpace(s)
-		if name == "email" {
-			same = strings.EqualFold(strings.TrimSpace(p), strings.TrimSpace(s))
-		}
-		if name == "notes" {
-			same = strings.ReplaceAll(p, "\r\n", "\n") == s
-		}
-		if same && !(creating && name == "name") {
-			continue
-		}
-		val := p
-		if name == "notes" {
-			val = strings.ReplaceAll(p, "\r\n", "\n")
-		}
-		*ptrs[name] = &val
-		n++
-	}
-	return in, n
-}
-
-func (c *Console) customerForm(v *view, id int64, vals map[string]string, fe *fieldErr) form {
-	f := form{Action: "/customers", Submit: v.T("customer.create"), Fields: customerFields(v, vals)}
-	if id != 0 {
-		f.Action, f.Submit = "/customers/"+strconv.FormatInt(id, 10), v.T("customer.save")
-	}
-	f.place(fe)
-	return f
-}
-
-// editPage is what the edit and new-customer templates show.
-type editPage struct {
-	ID   int64
-	Form form
-}
-
-func (c *Console) newCustomer(w http.ResponseWriter, r *http.Request, v *view) error {
-	v.Title = v.T("customer.new.title")
-	c.render(w, v, http.StatusOK, "edit", editPage{Form: c.customerForm(v, 0, map[string]string{}, nil)})
-	return nil
-}
-
-func (c *Console) createCustomer(w http.ResponseWriter, r *http.Request, v *view) error {
-	posted := postedValues(r.PostForm)
-	in, _ := customerInput(map[string]string{}, posted, true)
-	cu, err := c.svc.CreateCustomer(r.Context(), v.act, in)
-	if err == nil {
-		http.Redirect(w, r, "/customers/"+strconv.FormatInt(cu.ID, 10)+"?done=created", http.StatusSeeOther)
-		return nil
-	}
-	status, fe, ok := c.formError(r, v, err)
-	if !ok {
-		return err
-	}
-	v.Title = v.T("customer.new.title")
-	c.render(w, v, status, "edit", editPage{Form: c.customerForm(v, 0, posted, fe)})
-	return nil
-}
-
-func (c *Console) editCustomer(w http.ResponseWriter, r *http.Request, v *view) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	cu, err := c.svc.Customer(r.Context(), v.act, id)
-	if err != nil {
-		return err
-	}
-	v.Title = v.T("customer.edit.title")
-	c.render(w, v, http.StatusOK, "edit", editPage{ID: id, Form: c.customerForm(v, id, customerValues(cu), nil)})
-	return nil
-}
-
-func (c *Console) updateCustomer(w http.ResponseWriter, r *http.Request, v *view) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	cu, err := c.svc.Customer(r.Context(), v.act, id)
-	if err != nil {
-		return err
-	}
-	posted := postedValues(r.PostForm)
-	in, n := customerInput(customerValues(cu), posted, false)
-	back := "/customers/" + strconv.FormatInt(id, 10)
-	if n == 0 {
-		http.Redirect(w, r, back+"?done=unchanged", http.StatusSeeOther)
-		return nil
-	}
-	if _, err = c.svc.UpdateCustomer(r.Context(), v.act, id, in); err == nil {
-		http.Redirect(w, r, back+"?done=saved", http.StatusSeeOther)
-		return nil
-	}
-	status, fe, ok := c.formError(r, v, err)
-	if !ok {
-		return err
-	}
-	v.Title = v.T("customer.edit.title")
-	c.render(w, v, status, "edit", editPage{ID: id, Form: c.customerForm(v, id, posted, fe)})
-	return nil
 }
 
 // activityForm is the follow-up form on the customer page.

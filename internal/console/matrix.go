@@ -33,6 +33,11 @@ type matrixPage struct {
 	Pending  int
 	Notice   string
 	Error    string
+	// FieldRules are the chosen role's field rules, per object.
+	FieldRules    []ruleGroup
+	FieldAccesses []access.FieldAccess
+	FieldsNotice  string
+	FieldsError   string
 }
 
 // gridRow is one action of the editor, with a cell per object: eight rows
@@ -75,6 +80,9 @@ func (c *Console) matrix(w http.ResponseWriter, r *http.Request, v *view) error 
 	if r.URL.Query().Get("saved") != "" {
 		p.Notice = v.T("matrix.saved")
 	}
+	if r.URL.Query().Get("fields_saved") != "" {
+		p.FieldsNotice = v.T("fieldrules.saved")
+	}
 	c.render(w, v, http.StatusOK, "matrix", p)
 	return nil
 }
@@ -111,7 +119,7 @@ func (c *Console) matrixPage(r *http.Request, v *view, key string, pending cells
 		}
 		p.Grid = append(p.Grid, row)
 	}
-	return p, nil
+	return p, c.fieldRuleEditor(r, v, p, nil)
 }
 
 // postedCells reads the editor's selects. A cell not posted keeps the

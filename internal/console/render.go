@@ -97,6 +97,15 @@ func (v *view) CanAudit() bool { return v.can(access.ViewAudit) }
 // rules, which service.SharingRules lets these functions read.
 func (v *view) CanRules() bool { return v.can(access.ManageSharing) || v.can(access.ViewAudit) }
 
+// CanFields reports whether the field catalogue is offered, which only
+// holders of manage_fields may change. Like the security settings, it is a
+// tab of the admin pages for those who have them and a nav entry of its
+// own for the others, so that an administrator's nav fits a laptop screen.
+func (v *view) CanFields() bool { return v.can(access.ManageFields) }
+
+// InFields reports whether the page is one of the field catalogue's.
+func (v *view) InFields() bool { return strings.HasPrefix(v.Path, "/admin/fields") }
+
 // LangURL is the language switch's link to the other language.
 func (v *view) LangURL(tag string) string {
 	return "/lang/" + tag + "?next=" + template.URLQueryEscaper(v.Path)
@@ -118,6 +127,7 @@ var funcs = template.FuncMap{
 	"entries":  func(v *view, rows []entryRow, id string) entryTable { return entryTable{V: v, Rows: rows, ID: id} },
 	"tree":     func(v *view, nodes []*orgNode) orgTable { return orgTable{V: v, Nodes: nodes} },
 	"rulelist": func(v *view, rows []ruleRow, id string) ruleTable { return ruleTable{V: v, Rows: rows, ID: id} },
+	"factcell": func(v *view, f fact, id string) factCell { return factCell{V: v, F: f, ID: id} },
 }
 
 // ruleTable is what the "rulelist" template draws.

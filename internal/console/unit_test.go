@@ -12,16 +12,17 @@ import (
 // An edit sends only what the user changed: a masked value left as shown
 // must never be written back over the real one.
 func TestCustomerInputSendsOnlyChanges(t *testing.T) {
-	shown := map[string]string{"name": "Acme", "phone": "138****5678", "email": "z***@example.com", "notes": "a\nb", "level": "A"}
-	posted := map[string]string{"name": "Acme ", "phone": "138****5678", "email": "Z***@EXAMPLE.com", "notes": "a\r\nb", "level": "B"}
-	in, n := customerInput(shown, posted, false)
+	plan := planAll(editable)
+	shown := url.Values{"name": {"Acme"}, "phone": {"138****5678"}, "email": {"z***@example.com"}, "notes": {"a\nb"}, "level": {"A"}}
+	posted := url.Values{"name": {"Acme "}, "phone": {"138****5678"}, "email": {"Z***@EXAMPLE.com"}, "notes": {"a\r\nb"}, "level": {"B"}}
+	in, n := customerInput(plan, shown, posted, false)
 	if n != 1 || in.Level == nil || *in.Level != "B" {
 		t.Fatalf("got %d changes (level %v), want only level → B", n, in.Level)
 	}
 	if in.Phone != nil || in.Email != nil || in.Name != nil || in.Notes != nil {
 		t.Errorf("unchanged fields were sent: %+v", in)
 	}
-	in, _ = customerInput(map[string]string{}, map[string]string{"name": ""}, true)
+	in, _ = customerInput(plan, url.Values{}, url.Values{"name": {""}}, true)
 	if in.Name == nil {
 		t.Errorf("creating without a name must still send the name, for the service to refuse")
 	}
