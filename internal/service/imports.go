@@ -283,5 +283,3 @@ func (rep *ImportReport) addError(row int, err error) {
 		rep.Errors = append(rep.Errors, RowError{Row: row, Field: e.Field, Code: e.Code, Message: e.Message})
 	}
 }
-
-
