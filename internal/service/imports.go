@@ -229,9 +229,11 @@ func dupKey(name, phone string) string {
 	return strings.ToLower(strings.TrimSpace(name)) + "\x00" + d.String()
 }
 
-// markDuplicates flags rows that repeat an earlier row, or a customer the
-// importer can see (one they cannot see is not reported: the report would
-// tell them it exists).
+// markDuplicates flags rows that repeat an earlier row, or a customer whose
+// name and phone the importer can read in the clear. A customer they cannot
+// see, or see with either masked (by their field rules, or because only a
+// pool shows it to them), is not compared: a match would tell them the
+// hidden value, row by guessed row.
 func (s *Service) markDuplicates(ctx context.Context, a *Actor, rows []importRow, rep *ImportReport) error {
 	first := map[string]int{}
 	var names []string
@@ -249,6 +251,10 @@ func (s *Service) markDuplicates(ctx context.Context, a *Actor, rows []importRow
 		names = append(names, rows[i].customer.Name)
 	}
 	existing := map[string]int64{}
+	if !a.Subject.Field(access.Customer, "name").Access.Readable() || !a.Subject.Field(access.Customer, "phone").Access.Readable() {
+		rep.Skipped = len(rep.Duplicates)
+		return nil
+	}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		cs, err := tx.CustomersNamed(ctx, a.TenantID, names)
 		if err != nil {
@@ -259,7 +265,7 @@ func (s *Service) markDuplicates(ctx context.Context, a *Actor, rows []importRow
 			if err != nil {
 				return err
 			}
-			if a.Subject.Check(access.Customer, access.View, rec).Allowed {
+			if a.Subject.Check(access.Customer, access.View, rec).Allowed && !poolOnlyRecord(a, rec) {
 				existing[dupKey(c.Name, c.Phone)] = c.ID
 			}
 		}

@@ -24,6 +24,10 @@ func (s *Service) poolOnly(ctx context.Context, tx *store.Tx, a *Actor, c crm.Cu
 
 func inPool(c crm.Customer) bool { return c.OwnerID == nil && c.PoolID != nil }
 
+// poolOnlyRecord reports whether nothing but a pool gives the actor a pool
+// customer: whether they see it through the pool or, as a pool manager
+// listing a pool they are not in, not at all. Either way its sensitive
+// fields stay masked.
 func poolOnlyRecord(a *Actor, rec access.Record) bool {
 	d := a.Subject.Check(access.Customer, access.View, rec)
 	for _, r := range d.Reasons {
@@ -31,7 +35,7 @@ func poolOnlyRecord(a *Actor, rec access.Record) bool {
 			return false
 		}
 	}
-	return d.Allowed
+	return rec.InPool()
 }
 
 // redactOne applies the actor's field access to one customer.

@@ -20,6 +20,9 @@ type CustomerQuery struct {
 	// TextOwnedOnly are columns of TextColumns that match owned customers
 	// only: pool viewers see them masked, so a match must not reveal them.
 	TextOwnedOnly []string
+	// EqualsOwnedOnly are filter columns that match owned customers only,
+	// for the same reason.
+	EqualsOwnedOnly []string
 	Equals        map[string]string // column = value, columns from FilterColumns
 	OwnerID       int64             // owner_id = this, when non-zero
 	Sort          string            // a column from SortColumns
@@ -148,6 +151,9 @@ func (b *queryBuilder) common(t *Tx, q CustomerQuery) string {
 	}
 	for _, col := range FilterColumns {
 		if v, ok := q.Equals[col]; ok {
+			if slices.Contains(q.EqualsOwnedOnly, col) {
+				s.WriteString(" AND owner_id IS NOT NULL")
+			}
 			s.WriteString(" AND " + col + " = " + b.arg(v))
 		}
 	}

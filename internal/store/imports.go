@@ -90,8 +90,9 @@ func (t *Tx) Imports(ctx context.Context, tenantID, userID int64, limit int) ([]
 	return out, errs.Wrap(rows.Err(), "store.Imports")
 }
 
-// CustomersNamed returns the tenant's customers with any of the names, for
-// duplicate checks; the service keeps those the importer may see.
+// CustomersNamed returns the tenant's customers with any of the names,
+// ignoring case, for duplicate checks; the service keeps those the importer
+// may see.
 func (t *Tx) CustomersNamed(ctx context.Context, tenantID int64, names []string) ([]crm.Customer, error) {
 	var out []crm.Customer
 	for len(names) > 0 {
@@ -99,12 +100,12 @@ func (t *Tx) CustomersNamed(ctx context.Context, tenantID int64, names []string)
 		args := []any{tenantID}
 		marks := make([]string, n)
 		for i, name := range names[:n] {
-			args = append(args, name)
+			args = append(args, strings.ToLower(name))
 			marks[i] = "$" + itoa(len(args))
 		}
 		names = names[n:]
 		rows, err := t.query(ctx, "store.CustomersNamed", `SELECT `+customerCols+` FROM customers
-			WHERE tenant_id = $1 AND name IN (`+strings.Join(marks, ", ")+`)`, args...)
+			WHERE tenant_id = $1 AND lower(name) IN (`+strings.Join(marks, ", ")+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
