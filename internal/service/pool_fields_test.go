@@ -66,7 +66,9 @@ func TestPoolMaskingHasNoOracle(t *testing.T) {
 			// masked name is refused.
 			for _, list := range []func(store.CustomerQuery) (service.Page[crm.Customer], error){
 				func(q store.CustomerQuery) (service.Page[crm.Customer], error) { return f.svc.Customers(ctx, mgr, q) },
-				func(q store.CustomerQuery) (service.Page[crm.Customer], error) { return f.svc.PoolCustomers(ctx, mgr, pool.ID, q) },
+				func(q store.CustomerQuery) (service.Page[crm.Customer], error) {
+					return f.svc.PoolCustomers(ctx, mgr, pool.ID, q)
+				},
 			} {
 				p := must[service.Page[crm.Customer]](t)(list(store.CustomerQuery{Sort: "last_activity_at", Limit: 10, Equals: map[string]string{"region": "East"}}))
 				for _, c := range p.Items {

@@ -23,12 +23,12 @@ type CustomerQuery struct {
 	// EqualsOwnedOnly are filter columns that match owned customers only,
 	// for the same reason.
 	EqualsOwnedOnly []string
-	Equals        map[string]string // column = value, columns from FilterColumns
-	OwnerID       int64             // owner_id = this, when non-zero
-	Sort          string            // a column from SortColumns
-	Desc          bool
-	After         *Cursor // keyset: rows strictly after this one in sort order
-	Limit         int
+	Equals          map[string]string // column = value, columns from FilterColumns
+	OwnerID         int64             // owner_id = this, when non-zero
+	Sort            string            // a column from SortColumns
+	Desc            bool
+	After           *Cursor // keyset: rows strictly after this one in sort order
+	Limit           int
 }
 
 // Cursor is the sort key and id of the last row of a page.
