@@ -55,12 +55,13 @@ func (s *Service) RunPendingExports(ctx context.Context) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
-	for _, e := range todo {
-		if err := s.RunExport(ctx, e.TenantID, e.ID); err != nil {
-			return 0, err
+	var first error
+	for _, e := range todo { // one export's failure does not hold up the others
+		if err := s.RunExport(ctx, e.TenantID, e.ID); err != nil && first == nil {
+			first = err
 		}
 	}
-	return len(todo), nil
+	return len(todo), first
 }
 
 // ExpireExports deletes the files of exports whose download links ran out.
@@ -120,7 +121,7 @@ func (s *Service) RunExport(ctx context.Context, tenantID, id int64) error {
 			return err
 		}
 		ev := event{action: "export.complete", targetType: "export", targetID: e.ID, details: map[string]any{
-			"rows": e.RowsWritten, "sha256": e.SHA256, "size": e.Size, "format": e.Format, "filter": e.Filter, "fields": e.Fields}}
+			"rows": e.RowsWritten, "sha256": e.SHA256, "size": e.Size, "format": e.Format, "filter": auditFilter(e.Filter), "fields": e.Fields}}
 		if e.Status == store.ExportFailed {
 			ev.action, ev.outcome, ev.details = "export.fail", "failure", map[string]any{"error": e.Error, "rows": e.RowsWritten}
 		}
@@ -155,6 +156,10 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 	if err := a.checkQuery(&q); err != nil {
 		return errs.E(errs.Forbidden, "export_right_lost", "the export's filter now uses a field hidden from the requester")
 	}
+	most, err := s.exportSize(ctx, a, e, q)
+	if err != nil {
+		return err
+	}
 	out := &chunkWriter{s: s, ctx: ctx, e: e, started: started}
 	header := append(append([]string{}, exportSystemColumns...), e.Fields...)
 	wm := sheet.Watermark{ExportID: "exp_" + strconv.FormatInt(e.ID, 10), Who: a.User.Name + " <" + a.User.Email + ">", Tenant: tenant, When: started}
@@ -168,11 +173,19 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 	cells := make([]string, len(header))
 	for page := range pages {
 		for i := range page {
+			if w.Rows() >= most {
+				break // rows added while the export runs: past what was counted and allowed
+			}
 			exportRow(&page[i], e.Fields, cells)
 			if err := w.Write(cells); err != nil {
 				return err
 			}
 			out.rows = w.Rows()
+		}
+		// XLSX writes nothing out until it closes: the heartbeat and the
+		// progress go with the pages, not only with the file's chunks.
+		if err := out.beat(); err != nil {
+			return err
 		}
 	}
 	if err := stop(); err != nil {
@@ -187,6 +200,31 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 	sum := w.Sum()
 	e.RowsWritten, e.SHA256, e.Size = w.Rows(), hex.EncodeToString(sum[:]), out.size
 	return nil
+}
+
+// exportSize counts the export again as it starts and returns how many rows
+// it may hold: never more than the requester's row limit now, nor, for an
+// export that needed approval, more than the approver saw.
+func (s *Service) exportSize(ctx context.Context, a *Actor, e *store.Export, q store.CustomerQuery) (int64, error) {
+	var n int64
+	var set store.ExportSettings
+	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if set, err = exportSettingsOf(ctx, tx, a.TenantID); err != nil {
+			return err
+		}
+		n, err = tx.CountCustomers(ctx, a.TenantID, a.Subject.Filter(access.Customer, access.Export), q)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	if limit, limited := exportLimit(set, a.Subject); limited && n > limit {
+		return 0, errs.E(errs.Forbidden, "export_row_limit", "the export now holds %d rows, over the requester's limit of %d", n, limit)
+	}
+	if e.ApproverID != nil && n > e.RowsTotal && n > set.ApprovalThreshold {
+		return 0, errs.E(errs.Forbidden, "export_grown", "the export now holds %d rows, more than the %d approved; request it again", n, e.RowsTotal)
+	}
+	return n, nil
 }
 
 // exportPages reads an export's pages, redacted, one page ahead of the
@@ -270,9 +308,10 @@ type chunkWriter struct {
 	e       *store.Export
 	started time.Time
 	buf     bytes.Buffer
-	seq     int
-	rows    int64
-	size    int64
+	seq      int
+	rows     int64
+	size     int64
+	lastBeat time.Time
 }
 
 var _ io.Writer = (*chunkWriter)(nil)
@@ -285,6 +324,19 @@ func (c *chunkWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// beat records progress and the heartbeat between pages, at most every
+// ten seconds, and stops a run that has lost its claim.
+func (c *chunkWriter) beat() error {
+	now := c.s.now()
+	if now.Sub(c.lastBeat) < 10*time.Second {
+		return nil
+	}
+	c.lastBeat = now
+	return c.s.DB.Write(c.ctx, func(tx *store.Tx) error {
+		return tx.ExportHeartbeat(c.ctx, c.e.TenantID, c.e.ID, c.started, c.rows, now)
+	})
 }
 
 func (c *chunkWriter) flush() error {

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"steward/internal/access"
 	"steward/internal/errs"
@@ -85,7 +87,7 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 			return err
 		}
 		return s.rec(ctx, tx, a, event{action: "export.request", targetType: "export", targetID: e.ID, details: map[string]any{
-			"object": e.Object, "format": e.Format, "filter": e.Filter, "fields": e.Fields, "masked": a.maskedOf(cols),
+			"object": e.Object, "format": e.Format, "filter": auditFilter(e.Filter), "fields": e.Fields, "masked": a.maskedOf(cols),
 			"rows": n, "status": e.Status, "reason": reason}})
 	})
 	if err == nil && e.Status == store.ExportQueued {
@@ -259,6 +261,16 @@ func (s *Service) DownloadExport(ctx context.Context, a *Actor, id int64) (store
 			}
 			return errs.NotVisible("export")
 		}
+		// Rights count at every request: one lost since the file was made
+		// stops its download too.
+		if !a.Subject.Holds(access.Customer, access.Export) {
+			return errs.E(errs.Forbidden, "export_right_lost", "you may no longer export customers")
+		}
+		for _, f := range e.Fields {
+			if a.Subject.Field(access.Customer, strings.TrimPrefix(f, "custom.")).Access == access.FieldHidden {
+				return errs.E(errs.Forbidden, "export_right_lost", "%s, a field of this export, is now hidden from you", f).WithField(f)
+			}
+		}
 		if err := tx.CountDownload(ctx, a.TenantID, id, s.now()); err != nil {
 			return err
 		}
@@ -269,20 +281,42 @@ func (s *Service) DownloadExport(ctx context.Context, a *Actor, id int64) (store
 		return e, nil, err
 	}
 	write := func(w io.Writer) error {
+		var sent int64
 		for seq := 0; ; seq++ {
 			var data []byte
 			var ok bool
 			if err := s.DB.Read(ctx, func(tx *store.Tx) error {
 				var err error
-				data, ok, err = tx.ExportChunk(ctx, id, seq)
+				data, ok, err = tx.ExportChunk(ctx, a.TenantID, id, seq)
 				return err
-			}); err != nil || !ok {
+			}); err != nil {
 				return err
+			}
+			if !ok {
+				if sent != e.Size { // expired and deleted while being sent: never a short file as a whole one
+					return errs.E(errs.Conflict, "download_unavailable", "the export expired while it was being downloaded")
+				}
+				return nil
 			}
 			if _, err := w.Write(data); err != nil {
 				return err
 			}
+			sent += int64(len(data))
 		}
 	}
 	return e, write, nil
+}
+
+// auditFilter is an export's filter as the audit trail keeps it: the free
+// text q may be a phone number or a name, personal data the trail does not
+// hold, so only its length is kept.
+func auditFilter(f map[string]string) map[string]string {
+	out := make(map[string]string, len(f))
+	for k, v := range f {
+		if k == "q" {
+			v = "(text, " + strconv.Itoa(utf8.RuneCountInString(v)) + " characters)"
+		}
+		out[k] = v
+	}
+	return out
 }

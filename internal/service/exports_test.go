@@ -291,3 +291,44 @@ func TestExportTakeover(t *testing.T) {
 		})
 	}
 }
+
+// TestExportSizeHoldsAtRunTime: an export that grows past what its approver
+// saw while it waited fails instead of writing the extra rows, and so does
+// one past the requester's row limit as it runs.
+func TestExportSizeHoldsAtRunTime(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			f := newExportFixture(t, e)
+			set := service.DefaultExportSettings()
+			set.ApprovalThreshold, set.RoleLimits = 2, map[string]int64{}
+			must[store.ExportSettings](t)(f.svc.SaveExportSettings(ctx, f.admin, set))
+			req := service.ExportRequest{Object: "customer", Format: "csv"}
+			ex := must[store.Export](t)(f.svc.RequestExport(ctx, f.manager, req))
+			extra := "Late Co"
+			must[crm.Customer](t)(f.svc.CreateCustomer(ctx, f.manager, crm.CustomerInput{Name: &extra}))
+			must[store.Export](t)(f.svc.DecideExport(ctx, f.admin, ex.ID, true, "3 rows, fine"))
+			f.svc.Wait()
+			if got := must[store.Export](t)(f.svc.Export(ctx, f.manager, ex.ID)); got.Status != store.ExportFailed || got.Error != "export_grown" {
+				t.Fatalf("an export grown past its approval: got %s (%s)", got.Status, got.Error)
+			}
+			// Queued under a limit of 10, run after the limit became 3.
+			set.ApprovalThreshold, set.RoleLimits = 100, map[string]int64{"sales_manager": 10, "mgr_fields": 10}
+			must[store.ExportSettings](t)(f.svc.SaveExportSettings(ctx, f.admin, set))
+			var queued store.Export
+			if err := f.svc.DB.Write(ctx, func(tx *store.Tx) error {
+				queued = store.Export{TenantID: f.tenant, UserID: f.manager.UserID, Object: "customer", Format: "csv", Filter: map[string]string{},
+					Fields: []string{"name"}, Status: store.ExportQueued, RowsTotal: 4, MaxDownloads: 3, CreatedAt: *f.now}
+				return tx.CreateExport(ctx, &queued)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			set.RoleLimits = map[string]int64{"sales_manager": 3, "mgr_fields": 3}
+			must[store.ExportSettings](t)(f.svc.SaveExportSettings(ctx, f.admin, set))
+			must[int](t)(f.svc.RunPendingExports(ctx))
+			if got := must[store.Export](t)(f.svc.Export(ctx, f.manager, queued.ID)); got.Status != store.ExportFailed || got.Error != "export_row_limit" {
+				t.Fatalf("an export over the limit as it runs: got %s (%s)", got.Status, got.Error)
+			}
+		})
+	}
+}

@@ -170,6 +170,20 @@ func (t *Tx) RunnableExports(ctx context.Context, staleBefore time.Time, limit i
 	return out, errs.Wrap(rows.Err(), "store.RunnableExports")
 }
 
+// ExportHeartbeat records a run's progress and that it is alive, as long
+// as the run still owns the export.
+func (t *Tx) ExportHeartbeat(ctx context.Context, tenantID, id int64, started time.Time, rows int64, now time.Time) error {
+	res, err := t.exec(ctx, "store.ExportHeartbeat", `UPDATE exports SET rows_written = $1, heartbeat_at = $2
+		WHERE tenant_id = $3 AND id = $4 AND status = $5 AND started_at = $6`, rows, Micros(now), tenantID, id, ExportRunning, Micros(started))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.E(errs.Conflict, "export_claim_lost", "another run took the export over")
+	}
+	return nil
+}
+
 // AppendExportChunk stores the next piece of an export's file and its
 // progress, as long as this run still owns the export (started is its
 // claim time): a node that lost its claim writes nothing.
@@ -220,11 +234,12 @@ func (t *Tx) CountDownload(ctx context.Context, tenantID, id int64, now time.Tim
 	return nil
 }
 
-// ExportChunk returns one piece of an export's file (seq from 0); ok is
-// false past the last.
-func (t *Tx) ExportChunk(ctx context.Context, id int64, seq int) ([]byte, bool, error) {
+// ExportChunk returns one piece of a finished export's file (seq from 0);
+// ok is false past the last. The export's row scopes it to the tenant.
+func (t *Tx) ExportChunk(ctx context.Context, tenantID, id int64, seq int) ([]byte, bool, error) {
 	var data []byte
-	err := t.tx.QueryRowContext(ctx, `SELECT data FROM export_chunks WHERE export_id = $1 AND seq = $2`, id, seq).Scan(&data)
+	err := t.tx.QueryRowContext(ctx, `SELECT c.data FROM export_chunks c JOIN exports e ON e.id = c.export_id
+		WHERE e.tenant_id = $1 AND e.status = $2 AND c.export_id = $3 AND c.seq = $4`, tenantID, ExportDone, id, seq).Scan(&data)
 	if err == sql.ErrNoRows {
 		return nil, false, nil
 	}
