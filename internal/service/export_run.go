@@ -303,11 +303,11 @@ func exportRow(c *crm.Customer, cols []string, cells []string) {
 // chunkWriter stores what the sheet writer produces in chunks of the
 // export, each with the progress so far and a heartbeat.
 type chunkWriter struct {
-	s       *Service
-	ctx     context.Context
-	e       *store.Export
-	started time.Time
-	buf     bytes.Buffer
+	s        *Service
+	ctx      context.Context
+	e        *store.Export
+	started  time.Time
+	buf      bytes.Buffer
 	seq      int
 	rows     int64
 	size     int64
