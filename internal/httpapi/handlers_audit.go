@@ -99,6 +99,9 @@ func (a *API) auditPage(r *http.Request, act *service.Actor, entries []audit.Ent
 				return nil, err
 			}
 		}
+		if err := a.svc.RecordFile(r.Context(), act, "audit-jsonl", len(entries), b.Bytes()); err != nil {
+			return nil, err
+		}
 		return csvFile{name: "audit.jsonl", data: b.Bytes(), contentType: jsonlType}, nil
 	case "csv":
 		header := []string{"seq", "at", "actor_type", "actor_id", "session_id", "source_ip", "action", "target_type", "target_id", "outcome", "details", "request_id", "hash"}

@@ -8,7 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// Phone keeps the first 3 and last 4 digits: 13812345678 → 138****5678.
+// Phone keeps the first 3 and last 4 digits of a mobile number:
+// 13812345678 → 138****5678. A country code is dropped first (the last 11
+// digits are the number); shorter numbers keep less, so that a mask never
+// shows most of a number: 8 digits keep the last 2.
 func Phone(s string) string {
 	if s == "" {
 		return ""
@@ -19,10 +22,30 @@ func Phone(s string) string {
 			digits = append(digits, r)
 		}
 	}
-	if len(digits) <= 7 {
-		return strings.Repeat("*", len(digits))
+	if len(digits) > 11 {
+		digits = digits[len(digits)-11:]
 	}
-	return string(digits[:3]) + "****" + string(digits[len(digits)-4:])
+	return keep(digits, partsFor(len(digits), [][3]int{{11, 3, 4}, {9, 2, 3}, {7, 0, 2}}))
+}
+
+// partsFor picks how much of a value of n characters stays: the first
+// rule whose minimum length n reaches, as {min, head, tail}; none keeps
+// nothing.
+func partsFor(n int, rules [][3]int) [2]int {
+	for _, r := range rules {
+		if n >= r[0] {
+			return [2]int{r[1], r[2]}
+		}
+	}
+	return [2]int{0, 0}
+}
+
+// keep shows the head and tail of r and stars in between.
+func keep(r []rune, ht [2]int) string {
+	if ht[0]+ht[1] >= len(r) {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:ht[0]]) + strings.Repeat("*", len(r)-ht[0]-ht[1]) + string(r[len(r)-ht[1]:])
 }
 
 // Email keeps the first character of the local part and the domain:
@@ -37,18 +60,24 @@ func Email(s string) string {
 }
 
 // Address keeps the address from the district outwards, hiding the street:
-// Chinese addresses run from province to street, so the part up to 区 or 县
-// is kept; Western ones run from street to country, so the comma-separated
-// parts from the one naming the district on are kept. Without a district,
-// only the last part (the city) is kept.
+// Chinese addresses run from province to street, so the part up to the
+// district (区 or 县) is kept; a 区 that ends a compound or estate name
+// (小区, 社区, 园区) is not a district, and without a district the part up to
+// the city (市) is kept. Western ones run from street to country, so the
+// comma-separated parts from the one naming the district on are kept.
+// Without either, only the last part (the city) is kept.
 func Address(s string) string {
 	if s == "" {
 		return ""
 	}
-	for _, m := range []string{"区", "县"} {
-		if i := strings.Index(s, m); i > 0 {
-			return s[:i+len(m)] + "***"
+	r := []rune(s)
+	for i := 1; i < len(r); i++ {
+		if (r[i] == '区' || r[i] == '县') && !strings.ContainsRune("小社园景校厂矿营街", r[i-1]) {
+			return string(r[:i+1]) + "***"
 		}
+	}
+	if i := strings.IndexRune(s, '市'); i > 0 {
+		return s[:i+len("市")] + "***"
 	}
 	parts := strings.Split(s, ",")
 	for i, p := range parts {
@@ -63,11 +92,9 @@ func Address(s string) string {
 	return "***"
 }
 
-// IDNumber keeps the first 3 and last 4 characters.
+// IDNumber keeps the first 3 and last 4 characters of an ID number of 15
+// or more; shorter ones keep less (2 and 2 from 10, 1 and 1 from 6).
 func IDNumber(s string) string {
 	r := []rune(s)
-	if len(r) <= 7 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+	return keep(r, partsFor(len(r), [][3]int{{15, 3, 4}, {10, 2, 2}, {6, 1, 1}}))
 }

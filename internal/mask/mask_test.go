@@ -5,7 +5,9 @@ import "testing"
 func TestMasks(t *testing.T) {
 	cases := []struct{ got, want string }{
 		{Phone("13812345678"), "138****5678"},
-		{Phone("+86 138-1234-5678"), "861****5678"},
+		{Phone("+86 138-1234-5678"), "138****5678"},
+		{Phone("62345678"), "******78"},
+		{Phone("0571-888866"), "05*****866"},
 		{Phone("12345"), "*****"},
 		{Phone(""), ""},
 		{Email("zhang.wei@example.com"), "z***@example.com"},
@@ -15,6 +17,11 @@ func TestMasks(t *testing.T) {
 		{Address("18 Renmin Road, Pudong District, Shanghai"), "***, Pudong District, Shanghai"},
 		{Address("Main Street 5, Springfield"), "***, Springfield"},
 		{IDNumber("110101199003074258"), "110***********4258"},
+		{IDNumber("A1234567"), "A******7"},
+		{IDNumber("12345"), "*****"},
+		{Address("杭州市文三路100号翠苑小区5幢"), "杭州市***"},
+		{Address("浙江省杭州市西湖区文三路100号翠苑小区"), "浙江省杭州市西湖区***"},
+		{Address("昆山县玉山镇"), "昆山县***"},
 	}
 	for i, c := range cases {
 		if c.got != c.want {

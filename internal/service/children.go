@@ -90,13 +90,17 @@ func (s *Service) SaveContact(ctx context.Context, a *Actor, customerID, id int6
 func (s *Service) Deals(ctx context.Context, a *Actor, customerID int64, p store.ChildPage) ([]crm.Deal, error) {
 	var out []crm.Deal
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Deal, access.View); err != nil {
+		c, err := s.visibleCustomer(ctx, tx, a, customerID, access.Deal, access.View)
+		if err != nil {
 			return err
 		}
-		var err error
+		only, err := s.poolOnly(ctx, tx, a, c)
+		if err != nil {
+			return err
+		}
 		out, err = tx.Deals(ctx, a.TenantID, customerID, p)
 		for i := range out {
-			a.redactDeal(&out[i])
+			a.redactDeal(&out[i], only)
 		}
 		return err
 	})
@@ -111,9 +115,13 @@ func (s *Service) Deal(ctx context.Context, a *Actor, id int64) (crm.Deal, error
 		if d, err = tx.Deal(ctx, a.TenantID, id); err != nil {
 			return err
 		}
-		_, err = s.visibleCustomer(ctx, tx, a, d.CustomerID, access.Deal, access.View)
-		a.redactDeal(&d)
-		return hideAs(err, "deal")
+		c, err := s.visibleCustomer(ctx, tx, a, d.CustomerID, access.Deal, access.View)
+		if err != nil {
+			return hideAs(err, "deal")
+		}
+		only, err := s.poolOnly(ctx, tx, a, c)
+		a.redactDeal(&d, only)
+		return err
 	})
 	return d, err
 }
@@ -141,7 +149,7 @@ func (s *Service) SaveDeal(ctx context.Context, a *Actor, customerID, id int64, 
 		if err := tx.SaveDeal(ctx, a.TenantID, &d, s.now()); err != nil {
 			return err
 		}
-		a.redactDeal(&d)
+		a.redactDeal(&d, false) // the writer may edit the customer: not theirs through a pool only
 		return s.recChild(ctx, tx, a, "deal", d.ID, customerID, id == 0, changed)
 	})
 	return d, err
@@ -151,13 +159,17 @@ func (s *Service) SaveDeal(ctx context.Context, a *Actor, customerID, id int64, 
 func (s *Service) Activities(ctx context.Context, a *Actor, customerID int64, p store.ChildPage) ([]crm.Activity, error) {
 	var out []crm.Activity
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Activity, access.View); err != nil {
+		c, err := s.visibleCustomer(ctx, tx, a, customerID, access.Activity, access.View)
+		if err != nil {
 			return err
 		}
-		var err error
+		only, err := s.poolOnly(ctx, tx, a, c)
+		if err != nil {
+			return err
+		}
 		out, err = tx.Activities(ctx, a.TenantID, customerID, p)
 		for i := range out {
-			a.redactActivity(&out[i])
+			a.redactActivity(&out[i], only)
 		}
 		return err
 	})
@@ -172,9 +184,13 @@ func (s *Service) Activity(ctx context.Context, a *Actor, id int64) (crm.Activit
 		if act, err = tx.Activity(ctx, a.TenantID, id); err != nil {
 			return err
 		}
-		_, err = s.visibleCustomer(ctx, tx, a, act.CustomerID, access.Activity, access.View)
-		a.redactActivity(&act)
-		return hideAs(err, "activity")
+		c, err := s.visibleCustomer(ctx, tx, a, act.CustomerID, access.Activity, access.View)
+		if err != nil {
+			return hideAs(err, "activity")
+		}
+		only, err := s.poolOnly(ctx, tx, a, c)
+		a.redactActivity(&act, only)
+		return err
 	})
 	return act, err
 }
@@ -210,7 +226,7 @@ func (s *Service) SaveActivity(ctx context.Context, a *Actor, customerID, id int
 		if err := tx.TouchCustomerActivity(ctx, a.TenantID, customerID, act.OccurredAt); err != nil {
 			return err
 		}
-		a.redactActivity(&act)
+		a.redactActivity(&act, false)
 		return s.recChild(ctx, tx, a, "activity", act.ID, customerID, id == 0, changed)
 	})
 	return act, err

@@ -66,7 +66,7 @@ func (s *Service) Explain(ctx context.Context, a *Actor, customerID, userID int6
 		ex.Fields = []access.FieldDecision{}
 		for _, o := range access.Objects {
 			for _, f := range target.Subject.FieldsOf(o) {
-				d := target.fieldAccess(o, f.Field, only && (o == access.Customer || o == access.Contact))
+				d := target.fieldAccess(o, f.Field, only)
 				if d.Access != f.Access {
 					d.Roles = append(slices.Clone(d.Roles), "pool:seen only through a pool until claimed")
 				}

@@ -115,12 +115,12 @@ func (a *Actor) redactContact(c *crm.Contact, poolOnly bool) {
 	a.redact(access.Contact, contactSlots(c), &c.Custom, &c.View, poolOnly)
 }
 
-func (a *Actor) redactDeal(d *crm.Deal) {
-	a.redact(access.Deal, dealSlots(d), &d.Custom, &d.View, false)
+func (a *Actor) redactDeal(d *crm.Deal, poolOnly bool) {
+	a.redact(access.Deal, dealSlots(d), &d.Custom, &d.View, poolOnly)
 }
 
-func (a *Actor) redactActivity(x *crm.Activity) {
-	a.redact(access.Activity, activitySlots(x), &x.Custom, &x.View, false)
+func (a *Actor) redactActivity(x *crm.Activity, poolOnly bool) {
+	a.redact(access.Activity, activitySlots(x), &x.Custom, &x.View, poolOnly)
 }
 
 // given lists the fields an input sets: its non-nil pointer fields by JSON

@@ -3,12 +3,24 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"strings"
 
 	"steward/internal/sheet"
 	"steward/internal/store"
 )
+
+// RecordFile records in the audit trail a file answered without the sheet
+// writer (JSON Lines of the audit trail, for SIEM tools, which take one
+// entry per line and so carry no watermark line): its kind, rows and SHA-256.
+func (s *Service) RecordFile(ctx context.Context, a *Actor, kind string, rows int, data []byte) error {
+	sum := sha256.Sum256(data)
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		return s.rec(ctx, tx, a, event{action: "export.file", targetType: "file", details: map[string]any{
+			"kind": kind, "rows": rows, "sha256": hex.EncodeToString(sum[:])}})
+	})
+}
 
 // CSVFile renders a small file answered at once (the permission matrix, a
 // page of the audit trail) with the machinery of exports: a watermark line

@@ -98,6 +98,12 @@ func (s *Service) Import(ctx context.Context, a *Actor, format, mode string, bod
 	}
 	im.RowsTotal = int64(rep.Rows)
 	if err := s.writeImport(ctx, a, &im, rows, &rep); err != nil {
+		// Batches already written stay, each with its audit entry; the run
+		// is marked failed so that it does not look as if it were running.
+		im.Status = "failed"
+		if ferr := s.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return s.finishImport(ctx, tx, a, &im, &rep) }); ferr != nil {
+			s.Log.Error("import: recording a failed run", "import_id", im.ID, "err", ferr)
+		}
 		return im, err
 	}
 	return im, nil
@@ -136,6 +142,12 @@ func (s *Service) writeImport(ctx context.Context, a *Actor, im *store.Import, r
 			rep.ContactsCreated += contacts
 			im.RowsDone = int64(rep.Created)
 			if !last {
+				// Each batch is recorded with what it wrote, in its own
+				// transaction, as every write is.
+				if err := s.rec(ctx, tx, a, event{action: "import.batch", targetType: "import", targetID: im.ID,
+					details: map[string]any{"created": created, "contacts_created": contacts, "rows_done": im.RowsDone}}); err != nil {
+					return err
+				}
 				return tx.ImportProgress(ctx, a.TenantID, im.ID, im.RowsTotal, im.RowsDone)
 			}
 			return s.finishImport(ctx, tx, a, im, rep)

@@ -127,6 +127,11 @@ func (a *Actor) importCells(plan []importColumn, cells []string, row *importRow)
 		if col.ignored || v == "" {
 			continue
 		}
+		// Steward's own exports put a ' before a cell that starts like a
+		// formula; it goes again so that an export imports back as it was.
+		if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(v[1])) {
+			v = v[1:]
+		}
 		if sheet.LooksLikeFormula(v) {
 			return errs.Field(col.name, "formula_cell", "%s holds what a spreadsheet would run as a formula", col.name)
 		}

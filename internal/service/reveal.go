@@ -77,8 +77,7 @@ func (a *Actor) reveal(o access.Object, in RevealRequest, slots []slot, custom c
 	if len(in.Fields) == 0 || len(in.Fields) > 50 {
 		return errs.Field("fields", "invalid_value", "fields must name 1 to 50 fields")
 	}
-	slices.Sort(in.Fields)
-	in.Fields = slices.Compact(in.Fields)
+	in.Fields = slices.Compact(slices.Sorted(slices.Values(in.Fields))) // a copy: the caller's slice goes to the audit trail
 	for _, name := range in.Fields {
 		key, isCustom := strings.CutPrefix(name, "custom.")
 		f, ok := a.catalogue().Get(o, key)
