@@ -1,7 +1,9 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -17,6 +19,7 @@ import (
 	"steward/internal/fields"
 	"steward/internal/org"
 	"steward/internal/service"
+	"steward/internal/sheet"
 	"steward/internal/store"
 	"steward/internal/store/storetest"
 )
@@ -162,7 +165,7 @@ func checkFieldAccess(ctx context.Context, t *rapid.T, svc *service.Service, slu
 	probeKey := "probe"
 	perms := []access.Permission{}
 	for _, o := range []access.Object{access.Customer, access.Contact} {
-		for _, act := range []access.Action{access.View, access.Edit} {
+		for _, act := range []access.Action{access.View, access.Edit, access.Export} {
 			perms = append(perms, access.Permission{Object: o, Action: act, Scope: access.All})
 		}
 	}
@@ -225,7 +228,7 @@ func checkFieldAccess(ctx context.Context, t *rapid.T, svc *service.Service, slu
 		t.Fatal(err)
 	}
 	outputs := map[string][]byte{"customer": jsonOf(t, got), "list": jsonOf(t, page), "contacts": jsonOf(t, contacts),
-		"contact": jsonOf(t, oneContact), "explain": jsonOf(t, explained)}
+		"contact": jsonOf(t, oneContact), "explain": jsonOf(t, explained), "export": exportOf(ctx, t, svc, a)}
 	own := map[access.Object][]byte{access.Customer: outputs["customer"], access.Contact: outputs["contact"]}
 
 	for _, p := range probes {
@@ -267,6 +270,50 @@ func checkFieldAccess(ctx context.Context, t *rapid.T, svc *service.Service, slu
 	}
 	checkFieldQueries(ctx, t, svc, a, roleRules, cust.ID, values)
 	checkFieldWrite(ctx, t, svc, a, adm, roleRules, probes, cust.ID, values)
+}
+
+// exportOf exports every customer the user may export, with every field
+// they may see, as CSV or XLSX, and returns the file.
+func exportOf(ctx context.Context, t *rapid.T, svc *service.Service, a *service.Actor) []byte {
+	format := rapid.SampledFrom([]string{"csv", "xlsx"}).Draw(t, "format")
+	e, err := svc.RequestExport(ctx, a, service.ExportRequest{Object: "customer", Format: format})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Wait()
+	_, write, err := svc.DownloadExport(ctx, a, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if format == "csv" {
+		return b.Bytes()
+	}
+	return xlsxText(t, b.Bytes())
+}
+
+// xlsxText is the text of every cell of a workbook's first sheet, which is
+// where a value would show (the file itself is compressed).
+func xlsxText(t *rapid.T, data []byte) []byte {
+	r, err := sheet.NewReader(bytes.NewReader(data), sheet.XLSX, sheet.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	out := []byte(strings.Join(r.Header(), ",") + "\n")
+	for {
+		row, _, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strings.Join(row, ",")+"\n"...)
+	}
 }
 
 func randomRule(t *rapid.T, o access.Object, key string) access.FieldRule {
