@@ -6,13 +6,10 @@ import (
 	"encoding/hex"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"steward/internal/access"
-	"steward/internal/crm"
 	"steward/internal/errs"
-	"steward/internal/fields"
 	"steward/internal/sheet"
 	"steward/internal/store"
 )
@@ -143,10 +140,11 @@ func (s *Service) settingsForRun(ctx context.Context, tenantID int64) (store.Exp
 // writer into stored chunks. Each page is read, filtered and redacted
 // exactly as the requester's list would be.
 func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, tenant string, started time.Time) error {
-	if !a.Subject.Holds(access.Customer, access.Export) {
-		return errs.E(errs.Forbidden, "export_right_lost", "the requester may no longer export customers")
+	o := access.Object(e.Object)
+	if !a.Subject.Holds(o, access.Export) {
+		return errs.E(errs.Forbidden, "export_right_lost", "the requester may no longer export %ss", o)
 	}
-	if _, err := a.exportFields(e.Fields); err != nil {
+	if _, err := a.exportFields(o, e.Fields); err != nil {
 		return errs.E(errs.Forbidden, "export_right_lost", "a field of the export is now hidden from the requester")
 	}
 	q, err := ExportQuery(e.Filter)
@@ -161,22 +159,24 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 		return err
 	}
 	out := &chunkWriter{s: s, ctx: ctx, e: e, started: started}
-	header := append(append([]string{}, exportSystemColumns...), e.Fields...)
+	system := exportSystemColumns
+	if o == access.Contact {
+		system = contactSystemColumns
+	}
+	header := append(append([]string{}, system...), e.Fields...)
 	wm := sheet.Watermark{ExportID: "exp_" + strconv.FormatInt(e.ID, 10), Who: a.User.Name + " <" + a.User.Email + ">", Tenant: tenant, When: started}
-	w, err := sheet.NewWriter(out, sheet.Format(e.Format), wm, header, "customers")
+	w, err := sheet.NewWriter(out, sheet.Format(e.Format), wm, header, string(o)+"s")
 	if err != nil {
 		return err
 	}
 	defer w.Close() // on an early return: an XLSX writer holds temporary files
-	pages, stop := s.exportPages(ctx, a, q)
+	pages, stop := s.exportPages(ctx, a, o, e.Fields, q)
 	defer stop()
-	cells := make([]string, len(header))
 	for page := range pages {
-		for i := range page {
+		for _, cells := range page {
 			if w.Rows() >= most {
 				break // rows added while the export runs: past what was counted and allowed
 			}
-			exportRow(&page[i], e.Fields, cells)
 			if err := w.Write(cells); err != nil {
 				return err
 			}
@@ -213,7 +213,7 @@ func (s *Service) exportSize(ctx context.Context, a *Actor, e *store.Export, q s
 		if set, err = exportSettingsOf(ctx, tx, a.TenantID); err != nil {
 			return err
 		}
-		n, err = tx.CountCustomers(ctx, a.TenantID, a.Subject.Filter(access.Customer, access.Export), q)
+		n, err = exportCount(ctx, tx, a, access.Object(e.Object), q)
 		return err
 	}); err != nil {
 		return 0, err
@@ -225,79 +225,6 @@ func (s *Service) exportSize(ctx context.Context, a *Actor, e *store.Export, q s
 		return 0, errs.E(errs.Forbidden, "export_grown", "the export now holds %d rows, more than the %d approved; request it again", n, e.RowsTotal)
 	}
 	return n, nil
-}
-
-// exportPages reads an export's pages, redacted, one page ahead of the
-// file writer, so that the database and the writer work at the same time
-// (on two cores, PostgreSQL and the writer each had one idle half the
-// time). stop ends the reading and reports its error.
-func (s *Service) exportPages(ctx context.Context, a *Actor, q store.CustomerQuery) (<-chan []crm.Customer, func() error) {
-	ctx, cancel := context.WithCancel(ctx)
-	pages := make(chan []crm.Customer, 1)
-	done := make(chan struct{})
-	var readErr error
-	go func() {
-		defer close(done)
-		defer close(pages)
-		f := a.Subject.Filter(access.Customer, access.Export)
-		q.Limit = exportPage
-		for {
-			var page []crm.Customer
-			readErr = s.DB.Read(ctx, func(tx *store.Tx) error {
-				var err error
-				if page, err = tx.Customers(ctx, a.TenantID, f, q); err != nil {
-					return err
-				}
-				return s.redactPage(ctx, tx, a, page)
-			})
-			if readErr != nil {
-				return
-			}
-			select {
-			case pages <- page:
-			case <-ctx.Done():
-				return
-			}
-			if len(page) < exportPage {
-				return
-			}
-			q.After = &store.Cursor{ID: page[len(page)-1].ID}
-		}
-	}()
-	return pages, func() error {
-		cancel()
-		for range pages { // let a reader blocked on a full channel finish
-		}
-		<-done
-		if readErr == context.Canceled {
-			return nil
-		}
-		return readErr
-	}
-}
-
-// exportRow fills cells with one redacted customer's columns.
-func exportRow(c *crm.Customer, cols []string, cells []string) {
-	cells[0] = strconv.FormatInt(c.ID, 10)
-	cells[1] = ""
-	if c.OwnerID != nil {
-		cells[1] = strconv.FormatInt(*c.OwnerID, 10)
-	}
-	cells[2], cells[3] = c.CreatedAt.Format(time.RFC3339), c.LastActivityAt.Format(time.RFC3339)
-	slots := customerSlots(c)
-	for i, col := range cols {
-		v := ""
-		if key, custom := strings.CutPrefix(col, "custom."); custom {
-			v = fields.Display(c.Custom[key])
-		} else {
-			for _, s := range slots {
-				if s.key == key {
-					v = *s.text
-				}
-			}
-		}
-		cells[len(exportSystemColumns)+i] = v
-	}
 }
 
 // chunkWriter stores what the sheet writer produces in chunks of the

@@ -18,7 +18,7 @@ import (
 
 // ExportRequest asks for a file of the customers the caller may export.
 type ExportRequest struct {
-	Object string `json:"object"` // customer
+	Object string `json:"object"` // customer or contact (the contacts of the customers the filter selects)
 	Format string `json:"format"` // csv or xlsx
 	// Filter takes the customer list's parameters (q, level, industry,
 	// region, source, owner_id), as GET /customers does.
@@ -38,15 +38,16 @@ var exportSystemColumns = []string{"id", "owner_id", "created_at", "last_activit
 // masked; hidden ones cannot be asked for.
 func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest) (store.Export, error) {
 	var e store.Export
-	if in.Object != string(access.Customer) {
-		return e, errs.Field("object", "invalid_value", "object must be customer")
+	o := access.Object(in.Object)
+	if o != access.Customer && o != access.Contact {
+		return e, errs.Field("object", "invalid_value", "object must be customer or contact")
 	}
 	format, err := sheet.ParseFormat(in.Format)
 	if err != nil {
 		return e, err
 	}
-	if !a.Subject.Holds(access.Customer, access.Export) {
-		return e, errs.E(errs.Forbidden, "forbidden", "no role of yours may export customers")
+	if !a.Subject.Holds(o, access.Export) {
+		return e, errs.E(errs.Forbidden, "forbidden", "no role of yours may export %ss", o)
 	}
 	reason, err := fieldcheck.Optional("reason", in.Reason, 500)
 	if err != nil {
@@ -59,7 +60,7 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 	if err := a.checkQuery(&q); err != nil {
 		return e, err
 	}
-	cols, err := a.exportFields(in.Fields)
+	cols, err := a.exportFields(o, in.Fields)
 	if err != nil {
 		return e, err
 	}
@@ -68,7 +69,7 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 		if err != nil {
 			return err
 		}
-		n, err := tx.CountCustomers(ctx, a.TenantID, a.Subject.Filter(access.Customer, access.Export), q)
+		n, err := exportCount(ctx, tx, a, o, q)
 		if err != nil {
 			return err
 		}
@@ -87,7 +88,7 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 			return err
 		}
 		return s.rec(ctx, tx, a, event{action: "export.request", targetType: "export", targetID: e.ID, details: map[string]any{
-			"object": e.Object, "format": e.Format, "filter": auditFilter(e.Filter), "fields": e.Fields, "masked": a.maskedOf(cols),
+			"object": e.Object, "format": e.Format, "filter": auditFilter(e.Filter), "fields": e.Fields, "masked": a.maskedOf(o, cols),
 			"rows": n, "status": e.Status, "reason": reason}})
 	})
 	if err == nil && e.Status == store.ExportQueued {
@@ -120,10 +121,10 @@ func ExportQuery(f map[string]string) (store.CustomerQuery, error) {
 }
 
 // exportFields checks the asked-for columns, or picks every visible one.
-func (a *Actor) exportFields(asked []string) ([]string, error) {
+func (a *Actor) exportFields(o access.Object, asked []string) ([]string, error) {
 	if len(asked) == 0 {
-		for _, f := range a.catalogue().Of(access.Customer) {
-			if a.Subject.Field(access.Customer, f.Key).Access == access.FieldHidden {
+		for _, f := range a.catalogue().Of(o) {
+			if a.Subject.Field(o, f.Key).Access == access.FieldHidden {
 				continue
 			}
 			name := f.Key
@@ -140,12 +141,12 @@ func (a *Actor) exportFields(asked []string) ([]string, error) {
 	seen := map[string]bool{}
 	for _, name := range asked {
 		key, custom := strings.CutPrefix(name, "custom.")
-		f, ok := a.catalogue().Get(access.Customer, key)
+		f, ok := a.catalogue().Get(o, key)
 		if !ok || f.Builtin == custom || seen[name] {
-			return nil, errs.Field("fields", "unknown_field", "%s is not a field of customer, or is given twice", name)
+			return nil, errs.Field("fields", "unknown_field", "%s is not a field of %s, or is given twice", name, o)
 		}
 		seen[name] = true
-		if d := a.Subject.Field(access.Customer, key); d.Access == access.FieldHidden {
+		if d := a.Subject.Field(o, key); d.Access == access.FieldHidden {
 			return nil, errs.E(errs.Forbidden, "field_not_readable", "you may not export %s: it is hidden from you", name).WithField(name)
 		}
 	}
@@ -153,10 +154,10 @@ func (a *Actor) exportFields(asked []string) ([]string, error) {
 }
 
 // maskedOf lists the columns that go out masked, for the audit trail.
-func (a *Actor) maskedOf(cols []string) []string {
+func (a *Actor) maskedOf(o access.Object, cols []string) []string {
 	out := []string{}
 	for _, c := range cols {
-		if !a.Subject.Field(access.Customer, strings.TrimPrefix(c, "custom.")).Access.Readable() {
+		if !a.Subject.Field(o, strings.TrimPrefix(c, "custom.")).Access.Readable() {
 			out = append(out, c)
 		}
 	}
@@ -263,11 +264,12 @@ func (s *Service) DownloadExport(ctx context.Context, a *Actor, id int64) (store
 		}
 		// Rights count at every request: one lost since the file was made
 		// stops its download too.
-		if !a.Subject.Holds(access.Customer, access.Export) {
-			return errs.E(errs.Forbidden, "export_right_lost", "you may no longer export customers")
+		o := access.Object(e.Object)
+		if !a.Subject.Holds(o, access.Export) {
+			return errs.E(errs.Forbidden, "export_right_lost", "you may no longer export %ss", o)
 		}
 		for _, f := range e.Fields {
-			if a.Subject.Field(access.Customer, strings.TrimPrefix(f, "custom.")).Access == access.FieldHidden {
+			if a.Subject.Field(o, strings.TrimPrefix(f, "custom.")).Access == access.FieldHidden {
 				return errs.E(errs.Forbidden, "export_right_lost", "%s, a field of this export, is now hidden from you", f).WithField(f)
 			}
 		}

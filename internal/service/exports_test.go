@@ -332,3 +332,38 @@ func TestExportSizeHoldsAtRunTime(t *testing.T) {
 		})
 	}
 }
+
+// TestContactExport: a contact export holds the contacts of the customers
+// of the requester's contact export scope, their fields as the requester
+// sees them (phone and e-mail masked by default), and nothing else.
+func TestContactExport(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			f := newExportFixture(t, e)
+			add := func(a *service.Actor, customer int64, name, phone string) {
+				must[crm.Contact](t)(f.svc.SaveContact(ctx, a, customer, 0, crm.ContactInput{Name: &name, Phone: &phone}))
+			}
+			add(f.admin, f.mine[0], "Zhou Min", "13912340001")
+			add(f.admin, f.mine[1], "Wu Fang", "13912340002")
+			add(f.admin, f.other[0], "Outside Person", "13912340003")
+			ex := must[store.Export](t)(f.svc.RequestExport(ctx, f.manager, service.ExportRequest{Object: "contact", Format: "csv"}))
+			if ex.RowsTotal != 2 {
+				t.Fatalf("contacts counted: %d, want 2", ex.RowsTotal)
+			}
+			f.svc.Wait()
+			mustExport(t, f.svc, f.manager, ex.ID, store.ExportDone)
+			text := string(download(t, f.svc, f.manager, ex.ID))
+			for _, want := range []string{"id,customer_id,created_at,name,title,phone,email,notes", "Zhou Min", "139****0001", "Wu Fang"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the contact export lacks %q:\n%s", want, text)
+				}
+			}
+			for _, leak := range []string{"13912340001", "Outside Person", "13912340003"} {
+				if strings.Contains(text, leak) {
+					t.Errorf("the contact export holds %q:\n%s", leak, text)
+				}
+			}
+		})
+	}
+}

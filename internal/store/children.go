@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"steward/internal/crm"
@@ -202,4 +203,38 @@ func (t *Tx) DeleteChild(ctx context.Context, table string, tenantID, id int64) 
 		return err
 	}
 	return affected(res, what)
+}
+
+// ContactsOf returns the contacts of the given customers, by customer, in
+// id order.
+func (t *Tx) ContactsOf(ctx context.Context, tenantID int64, customerIDs []int64) (map[int64][]crm.Contact, error) {
+	out := map[int64][]crm.Contact{}
+	for len(customerIDs) > 0 {
+		n := min(len(customerIDs), 1000)
+		args := []any{tenantID}
+		marks := make([]string, n)
+		for i, id := range customerIDs[:n] {
+			args = append(args, id)
+			marks[i] = "$" + itoa(len(args))
+		}
+		customerIDs = customerIDs[n:]
+		rows, err := t.query(ctx, "store.ContactsOf", `SELECT `+contactCols+` FROM contacts
+			WHERE tenant_id = $1 AND customer_id IN (`+strings.Join(marks, ", ")+`) ORDER BY customer_id, id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c crm.Contact
+			if err := scanContact(rows, &c); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "store.ContactsOf")
+			}
+			out[c.CustomerID] = append(out[c.CustomerID], c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "store.ContactsOf")
+		}
+	}
+	return out, nil
 }

@@ -191,3 +191,22 @@ func orderBy(q CustomerQuery) string {
 	}
 	return " ORDER BY " + q.Sort + dir + ", id" + dir
 }
+
+// CountContactsOf counts the contacts of the customers that pass the
+// filter and match q: the rows of a contact export.
+func (t *Tx) CountContactsOf(ctx context.Context, tenantID int64, f access.Filter, q CustomerQuery) (int64, error) {
+	if f.Empty() {
+		return 0, nil
+	}
+	q.After = nil
+	b := newQueryBuilder(tenantID)
+	common := b.common(t, q)
+	preds := b.branches(t, f)
+	for i, p := range preds {
+		preds[i] = "(1=1" + p + ")"
+	}
+	var n int64
+	err := t.one(ctx, "store.CountContactsOf", "contacts", `SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND customer_id IN
+		(SELECT id FROM customers WHERE tenant_id = $1 AND (`+strings.Join(preds, " OR ")+`)`+common+`)`, b.args, &n)
+	return n, err
+}
