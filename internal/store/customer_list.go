@@ -104,17 +104,24 @@ func (t *Tx) CountCustomers(ctx context.Context, tenantID int64, f access.Filter
 	if f.Empty() {
 		return 0, nil
 	}
-	q.After = nil
 	b := newQueryBuilder(tenantID)
+	where := b.passing(t, f, q)
+	var n int64
+	err := t.one(ctx, "store.CountCustomers", "customers", `SELECT COUNT(*) FROM customers WHERE `+where, b.args, &n)
+	return n, err
+}
+
+// passing renders the condition on customers that pass the filter and
+// match q, as one OR of the filter's branches: what counts take (a count
+// has no page to order, so the branches need not be separate queries).
+func (b *queryBuilder) passing(t *Tx, f access.Filter, q CustomerQuery) string {
+	q.After = nil
 	common := b.common(t, q)
 	preds := b.branches(t, f)
 	for i, p := range preds {
 		preds[i] = "(1=1" + p + ")"
 	}
-	var n int64
-	err := t.one(ctx, "store.CountCustomers", "customers", `SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND (`+
-		strings.Join(preds, " OR ")+`)`+common, b.args, &n)
-	return n, err
+	return `tenant_id = $1 AND (` + strings.Join(preds, " OR ") + `)` + common
 }
 
 // queryBuilder collects positional arguments; $1 is always the tenant.
@@ -198,15 +205,10 @@ func (t *Tx) CountContactsOf(ctx context.Context, tenantID int64, f access.Filte
 	if f.Empty() {
 		return 0, nil
 	}
-	q.After = nil
 	b := newQueryBuilder(tenantID)
-	common := b.common(t, q)
-	preds := b.branches(t, f)
-	for i, p := range preds {
-		preds[i] = "(1=1" + p + ")"
-	}
+	where := b.passing(t, f, q)
 	var n int64
 	err := t.one(ctx, "store.CountContactsOf", "contacts", `SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND customer_id IN
-		(SELECT id FROM customers WHERE tenant_id = $1 AND (`+strings.Join(preds, " OR ")+`)`+common+`)`, b.args, &n)
+		(SELECT id FROM customers WHERE `+where+`)`, b.args, &n)
 	return n, err
 }

@@ -188,15 +188,10 @@ func (t *Tx) ExportHeartbeat(ctx context.Context, tenantID, id int64, started ti
 // progress, as long as this run still owns the export (started is its
 // claim time): a node that lost its claim writes nothing.
 func (t *Tx) AppendExportChunk(ctx context.Context, tenantID, id int64, started time.Time, seq int, data []byte, rows int64, now time.Time) error {
-	res, err := t.exec(ctx, "store.AppendExportChunk", `UPDATE exports SET rows_written = $1, heartbeat_at = $2
-		WHERE tenant_id = $3 AND id = $4 AND status = $5 AND started_at = $6`, rows, Micros(now), tenantID, id, ExportRunning, Micros(started))
-	if err != nil {
+	if err := t.ExportHeartbeat(ctx, tenantID, id, started, rows, now); err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.E(errs.Conflict, "export_claim_lost", "another run took the export over")
-	}
-	_, err = t.exec(ctx, "store.AppendExportChunk", `INSERT INTO export_chunks (export_id, seq, data) VALUES ($1, $2, $3)`, id, seq, data)
+	_, err := t.exec(ctx, "store.AppendExportChunk", `INSERT INTO export_chunks (export_id, seq, data) VALUES ($1, $2, $3)`, id, seq, data)
 	return err
 }
 
