@@ -7,8 +7,9 @@
 // Pages are html/template files embedded in the binary, with one stylesheet
 // and one small script served from the same origin under a strict
 // Content-Security-Policy. Every page reads without JavaScript; the script
-// only marks pending changes in the matrix editor and offers a field
-// rule's reveal box only while its access is masked.
+// only marks pending changes in the matrix editor, offers a field rule's
+// reveal box only while its access is masked, and reloads the exports page
+// while an export is being written (a <noscript> refresh does without it).
 //
 // Records arrive from the service with the fields the user may not read
 // already hidden or masked; the console shows a masked value as such, with
@@ -21,8 +22,10 @@
 // matrix editor, the pools (claim and return), the sharing panel of a
 // customer (team and shares), the org and users with role assignments, the
 // audit trail with its verification, the sharing and restriction rules, the
-// security settings, and every user's own account: password, authenticator
-// app, recovery codes and sessions. Signing in asks for the second factor
+// security settings with the export controls beside them, exports (the form
+// on the customer list, progress, downloads, approvals), imports with their
+// reports, and every user's own account: password, authenticator app,
+// recovery codes and sessions. Signing in asks for the second factor
 // after the password when one is enrolled; a session the service limits to
 // enrolling one (or to changing an expired password) reaches only the pages
 // for that task; an action the service refuses for want of a recent sign-in
@@ -124,6 +127,7 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("POST /matrix/apply", c.private(c.matrixApply))
 	mux.Handle("POST /matrix/fields", c.private(c.saveFieldRules))
 	c.fieldRoutes(mux)
+	c.transferRoutes(mux)
 	mux.Handle("/", c.public(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		return errs.NotVisible("page")
 	}))
@@ -140,6 +144,24 @@ func (c *Console) fieldRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/fields/{object}/{key}/sensitive", c.private(c.toggleSensitive))
 	mux.Handle("GET /admin/fields/{object}/{key}/delete", c.private(c.confirmDeleteField))
 	mux.Handle("POST /admin/fields/{object}/{key}/delete", c.private(c.deleteField))
+}
+
+// transferRoutes are the pages that take customers out and bring them in:
+// the export form, the exports with their approvals and downloads, the
+// export controls, and imports.
+func (c *Console) transferRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /customers/export", c.private(c.exportForm))
+	mux.Handle("POST /customers/export", c.private(c.requestExport))
+	mux.Handle("GET /exports", c.private(c.exportList))
+	mux.Handle("GET /exports/{id}/download", c.private(c.download))
+	mux.Handle("POST /exports/{id}/approve", c.private(c.approveExport))
+	mux.Handle("POST /exports/{id}/refuse", c.private(c.refuseExport))
+	mux.Handle("GET /admin/export-settings", c.private(c.exportSettingsPage))
+	mux.Handle("POST /admin/export-settings", c.private(c.saveExportSettings))
+	mux.Handle("GET /imports", c.private(c.importPage))
+	mux.Handle("POST /imports", c.upload(c.runImport))
+	mux.Handle("GET /imports/template.csv", c.private(c.importTemplate))
+	mux.Handle("GET /imports/{id}", c.private(c.importReport))
 }
 
 // withHeaders gives console responses their own Content-Security-Policy.
@@ -170,7 +192,12 @@ func (c *Console) public(h handler) http.Handler {
 // private serves a page that needs a full session. It authenticates every
 // request afresh, so a change to roles or the org counts at once; on a POST
 // it checks the form's CSRF token before anything else runs.
-func (c *Console) private(h handler) http.Handler { return c.limited(h) }
+func (c *Console) private(h handler) http.Handler { return c.serve(h, checkPost) }
+
+// upload serves a page whose POST is a multipart form with a file: its
+// CSRF token is checked before the file is read, and the file is left for
+// the handler to stream (see checkUpload).
+func (c *Console) upload(h handler) http.Handler { return c.serve(h, checkUpload) }
 
 // limited serves a page that a session limited to one task (enrolling a
 // second factor, changing an expired password) may also use when its limit
@@ -180,6 +207,12 @@ func (c *Console) private(h handler) http.Handler { return c.limited(h) }
 // An action the service answers with step_up_required shows the
 // re-authentication form, which redoes the action once it succeeds.
 func (c *Console) limited(h handler, limits ...string) http.Handler {
+	return c.serve(h, checkPost, limits...)
+}
+
+// serve authenticates, lets a limited session through only to its task's
+// pages (limits), and checks a POST's form with check.
+func (c *Console) serve(h handler, check formCheck, limits ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := c.newView(w, r)
 		r = r.WithContext(service.WithRequest(r.Context(), requestInfo(w, r)))
@@ -195,7 +228,7 @@ func (c *Console) limited(h handler, limits ...string) http.Handler {
 		}
 		v.act, v.CSRF, v.Limit = act, csrfToken(token), limit
 		if r.Method == http.MethodPost {
-			if err := checkForm(w, r, v.CSRF); err != nil {
+			if err := check(w, r, v); err != nil {
 				c.fail(w, r, v, err)
 				return
 			}

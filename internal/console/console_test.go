@@ -192,6 +192,7 @@ func TestEveryPageRenders(t *testing.T) {
 	s := newSite(t)
 	rep := s.actor(t, "east.rep1@demo.example")
 	cu := s.customers(t, rep)[0]
+	report := s.seedTransfers(t)
 	for _, who := range []string{"admin@demo.example", "east.rep1@demo.example"} {
 		for _, lang := range []string{"en", "zh-CN"} {
 			c := newClient(t, s.URL)
@@ -204,7 +205,9 @@ func TestEveryPageRenders(t *testing.T) {
 				pages = append(pages, "/matrix", "/matrix?role=sales_rep", fmt.Sprintf("/customers/%d/access?user_id=%d", cu.ID, rep.UserID),
 					"/pools", "/admin/users", "/admin/users?q=east", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID),
 					"/audit", "/audit?action=role.&outcome=success&from=2020-01-01", "/audit?verify=1", "/rules", "/admin/security",
-					"/admin/fields", "/admin/fields?object=activity", "/admin/fields/customer/phone", "/matrix?role=auditor")
+					"/admin/fields", "/admin/fields?object=activity", "/admin/fields/customer/phone", "/matrix?role=auditor",
+					"/customers/export", "/customers/export?level=A&q=x&source=web", "/exports", "/exports?done=pending",
+					"/admin/export-settings", "/imports", report)
 			}
 			for _, p := range pages {
 				resp, body := c.get(p)

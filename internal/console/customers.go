@@ -29,7 +29,10 @@ type listPage struct {
 	Paged                                    bool // this is not the first page
 	Filtered                                 bool
 	CanCreate                                bool
-	Error                                    string
+	// ExportURL is the export form with the list's filters; empty when no
+	// role of the user's may export.
+	ExportURL string
+	Error     string
 }
 
 // listValues keeps the list parameters that were given a value; an empty
@@ -53,6 +56,9 @@ func (c *Console) customerList(w http.ResponseWriter, r *http.Request, v *view) 
 		p.Sort = sorts[0]
 	}
 	p.Filtered = p.Q != "" || p.Level != "" || p.Region != "" || p.Industry != "" || p.Source != ""
+	if v.act.Subject.Holds(access.Customer, access.Export) {
+		p.ExportURL = exportURL(vals)
+	}
 	v.Title = v.T("customers.title")
 	status, err := c.fillList(r, v, vals, &p)
 	if err != nil {
@@ -60,6 +66,20 @@ func (c *Console) customerList(w http.ResponseWriter, r *http.Request, v *view) 
 	}
 	c.render(w, v, status, "customers", p)
 	return nil
+}
+
+// exportURL is the export form carrying the list's filters.
+func exportURL(vals url.Values) string {
+	f := url.Values{}
+	for _, k := range exportFilters {
+		if val := vals.Get(k); val != "" {
+			f.Set(k, val)
+		}
+	}
+	if len(f) == 0 {
+		return "/customers/export"
+	}
+	return "/customers/export?" + f.Encode()
 }
 
 // fillList runs the count and the page. Invalid parameters are shown on

@@ -42,6 +42,8 @@ func newSite(t testing.TB) *site {
 	db := storetest.Open(t, store.SQLite)
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(db, log)
+	// Exports run in the background: they finish before the database closes.
+	t.Cleanup(svc.Wait)
 	// A cheap hash keeps seeding fast; the cost parameters are not under test.
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	// The audit page verifies the chain and its signed checkpoints.
@@ -126,10 +128,15 @@ func newClient(t testing.TB, base string) *client {
 
 func (c *client) do(method, path string, form url.Values) (*http.Response, string) {
 	c.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if form == nil {
+		return c.send(method, path, "", nil)
 	}
+	return c.send(method, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+}
+
+// send makes a request with a body of the given type ("" for none).
+func (c *client) send(method, path, contentType string, body io.Reader) (*http.Response, string) {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		c.t.Fatal(err)
@@ -137,8 +144,8 @@ func (c *client) do(method, path string, form url.Values) (*http.Response, strin
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	for _, ck := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})

@@ -126,8 +126,8 @@ func (l lang) factText(fact string) string {
 	return fact
 }
 
-// messages is the console's catalogue: key → {English, Chinese}.
-var messages = map[string][2]string{
+// coreMessages is most of the console's catalogue: key → {English, Chinese}.
+var coreMessages = map[string][2]string{
 	"app.name":           {"Steward", "Steward"},
 	"skip":               {"Skip to content", "跳到正文"},
 	"nav.label":          {"Main", "主导航"},

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"path"
 	"strings"
@@ -28,9 +29,17 @@ type view struct {
 	// Limit is the task a limited session must do first ("" for a full
 	// session); the layout then offers no nav.
 	Limit string
+	// Refresh, when set, reloads the page every so many seconds while work
+	// it shows is under way: the script does so while nothing is being
+	// typed, and without the script a <noscript> meta refresh does.
+	Refresh    int
+	RefreshURL string
 
 	lang lang
 	act  *service.Actor
+	// file is the file part of an upload, left unread by checkUpload for
+	// the handler to stream.
+	file *multipart.Part
 }
 
 func (c *Console) newView(w http.ResponseWriter, r *http.Request) *view {
@@ -102,6 +111,24 @@ func (v *view) CanRules() bool { return v.can(access.ManageSharing) || v.can(acc
 // tab of the admin pages for those who have them and a nav entry of its
 // own for the others, so that an administrator's nav fits a laptop screen.
 func (v *view) CanFields() bool { return v.can(access.ManageFields) }
+
+// CanExports reports whether the nav shows the exports page: the user may
+// export customers, or approves others' exports.
+func (v *view) CanExports() bool {
+	return v.act != nil && (v.act.Subject.Holds(access.Customer, access.Export) || v.can(access.ApproveExports))
+}
+
+// CanImport reports whether the customer list offers the import page.
+func (v *view) CanImport() bool {
+	return v.act != nil && v.act.Subject.Holds(access.Customer, access.Import)
+}
+
+// CanExportSettings reports whether the admin tabs offer the export
+// controls, which only holders of manage_security may change.
+func (v *view) CanExportSettings() bool { return v.can(access.ManageSecurity) }
+
+// InExportSettings reports whether the page is the export controls tab.
+func (v *view) InExportSettings() bool { return strings.HasPrefix(v.Path, "/admin/export-settings") }
 
 // InFields reports whether the page is one of the field catalogue's.
 func (v *view) InFields() bool { return strings.HasPrefix(v.Path, "/admin/fields") }
@@ -239,7 +266,10 @@ func (c *Console) serveStatic(w http.ResponseWriter, r *http.Request) {
 
 // Section is the part of the console the page belongs to, for the nav.
 func (v *view) Section() string {
-	for _, section := range []string{"customers", "matrix", "pools", "admin", "audit", "rules", "account"} {
+	if strings.HasPrefix(v.Path, "/imports") {
+		return "customers" // importing is an action of the customer list
+	}
+	for _, section := range []string{"customers", "exports", "matrix", "pools", "admin", "audit", "rules", "account"} {
 		if strings.HasPrefix(v.Path, "/"+section) {
 			return section
 		}

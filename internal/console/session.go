@@ -73,6 +73,12 @@ func csrfToken(session string) string {
 
 var errCSRF = errs.E(errs.Forbidden, "csrf", "the form's CSRF token is missing or wrong")
 
+// formCheck reads and checks a POSTed form before its handler runs.
+type formCheck func(w http.ResponseWriter, r *http.Request, v *view) error
+
+// checkPost checks an ordinary form against the session's CSRF token.
+func checkPost(w http.ResponseWriter, r *http.Request, v *view) error { return checkForm(w, r, v.CSRF) }
+
 // checkForm parses a POSTed form, at most maxForm bytes, and checks that
 // it carries the expected token and was not sent by another site.
 func checkForm(w http.ResponseWriter, r *http.Request, want string) error {
