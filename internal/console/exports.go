@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"steward/internal/access"
 	"steward/internal/errs"
@@ -241,6 +242,9 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request, v *view) erro
 	if e.Format == "xlsx" {
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
+	// A large file takes longer than the server's two-minute write timeout
+	// over a slow line.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30 * time.Minute))
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Disposition", `attachment; filename="customers-exp_`+strconv.FormatInt(e.ID, 10)+"."+e.Format+`"`)
 	w.WriteHeader(http.StatusOK)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"steward/internal/errs"
 )
@@ -14,6 +15,9 @@ import (
 // own limit (50 MiB) and says so in words; this bound, the API's too, only
 // keeps a connection from streaming forever. Every other form keeps maxForm.
 const maxUpload = 64 << 20
+
+// uploadTime is how long an upload may take to arrive.
+const uploadTime = 10 * time.Minute
 
 var errUploadForm = errs.E(errs.Invalid, "invalid_form", "the upload could not be read")
 
@@ -27,6 +31,9 @@ func checkUpload(w http.ResponseWriter, r *http.Request, v *view) error {
 		return errCSRF
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	// The server gives a request a minute to arrive; an upload of 50 MiB
+	// over a slow line needs longer. Its size is bounded above.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTime))
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return errUploadForm

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"steward/internal/errs"
 	"steward/internal/service"
@@ -101,6 +102,9 @@ func (a *API) serve(rt Route) http.Handler {
 			return
 		}
 		if f, ok := out.(fileStream); ok {
+			// A large export takes longer than the server's two-minute write
+			// timeout over a slow line.
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30 * time.Minute))
 			w.Header().Set("Content-Type", f.contentType)
 			w.Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
 			w.Header().Set("Cache-Control", "no-store")

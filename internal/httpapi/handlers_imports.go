@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"steward/internal/errs"
 	"steward/internal/service"
@@ -31,6 +32,9 @@ func (a *API) createImport(w http.ResponseWriter, r *http.Request, act *service.
 	// The reader stops at its own size limit (50 MiB) and says so; this
 	// bound only keeps a connection from streaming forever.
 	body := http.MaxBytesReader(w, r.Body, 64<<20)
+	// The server gives a request a minute to arrive; a file of 50 MiB over
+	// a slow line needs longer, and its size is bounded above.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(10 * time.Minute))
 	return a.svc.Import(r.Context(), act, v.Get("format"), v.Get("mode"), body)
 }
 
