@@ -53,6 +53,7 @@ func securityRoutes() []Route {
 		{Method: "GET", Path: "/me/sessions", Summary: "Your open sessions", Response: service.Page[service.SessionInfo]{}, handle: (*API).listSessions},
 		{Method: "DELETE", Path: "/me/sessions/{id}", Summary: "End one of your sessions", Status: http.StatusNoContent, handle: (*API).endSession},
 		{Method: "DELETE", Path: "/users/{id}/sessions", Summary: "End every session of a user", Status: http.StatusNoContent, handle: (*API).endUserSessions},
+		{Method: "DELETE", Path: "/users/{id}/mfa", Summary: "Remove a user's lost second factor and end their sessions (manage_users, step-up)", Status: http.StatusNoContent, handle: (*API).resetFactors},
 		{Method: "POST", Path: "/users/{id}/password-reset", Summary: "Issue a single-use password-reset token for a user (valid 30 minutes)", Response: service.PasswordReset{}, Status: http.StatusCreated, handle: (*API).issuePasswordReset},
 		{Method: "GET", Path: "/settings/security", Summary: "The tenant's account-security settings and what each satisfies or breaks", Response: service.SecurityReport{}, handle: (*API).securitySettings},
 		{Method: "PUT", Path: "/settings/security", Summary: "Replace the security settings; omitted fields take the profile's values (needs a recent sign-in)", Body: service.SecuritySettingsInput{}, Response: service.SecurityReport{}, handle: (*API).setSecuritySettings},
@@ -132,6 +133,14 @@ func (a *API) endUserSessions(w http.ResponseWriter, r *http.Request, act *servi
 		return nil, err
 	}
 	return nil, a.svc.EndUserSessions(r.Context(), act, id)
+}
+
+func (a *API) resetFactors(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.ResetFactors(r.Context(), act, id)
 }
 
 func (a *API) issuePasswordReset(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {

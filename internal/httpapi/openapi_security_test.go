@@ -38,6 +38,18 @@ func securityExchanges(c *liveClient, ids liveIDs) {
 	c.token = c.call("POST", "/auth/mfa", obj{"mfa_token": pending["mfa_token"], "code": codes[0]}, http.StatusOK)["token"].(string)
 	c.call("POST", "/auth/step-up", obj{"password": "yet-another-passphrase-4", "code": codes[1]}, http.StatusNoContent)
 	c.call("DELETE", "/me/mfa/totp", nil, http.StatusNoContent)
+	// Enrolled again, and the phone lost: the administrator removes the factor.
+	secret = c.call("POST", "/me/mfa/totp", nil, http.StatusCreated)["secret"].(string)
+	if code, err = authn.TOTPAt(secret, time.Now().Add(30*time.Second)); err != nil {
+		c.t.Fatal(err)
+	}
+	c.call("POST", "/me/mfa/totp/confirm", obj{"code": code}, http.StatusOK)
+	repToken := c.token
+	c.token = admin
+	c.call("DELETE", path("/users/%d/mfa", ids.user), nil, http.StatusNoContent)
+	c.token = repToken
+	c.wantCode(c.call("GET", "/me", nil, http.StatusUnauthorized), "unauthenticated")
+	c.login("rep@acme.example", "yet-another-passphrase-4") // the password alone again
 	rep := c.token
 	c.login("rep@acme.example", "yet-another-passphrase-4")
 	other := c.token

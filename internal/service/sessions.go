@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"steward/internal/access"
+	"steward/internal/errs"
 	"steward/internal/store"
 )
 
@@ -55,5 +56,36 @@ func (s *Service) EndUserSessions(ctx context.Context, a *Actor, userID int64) e
 			return err
 		}
 		return s.rec(ctx, tx, a, event{action: "session.end_all", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID}})
+	})
+}
+
+// ResetFactors removes another user's second factor and recovery codes,
+// for a user who lost their device (manage_users, with a step-up). Their
+// sessions end; if a role of theirs requires a second factor, their next
+// sign-in can only enrol a new one. A user removes their own factor with
+// RemoveTOTP instead.
+func (s *Service) ResetFactors(ctx context.Context, a *Actor, userID int64) error {
+	if err := a.need(access.ManageUsers); err != nil {
+		return err
+	}
+	if userID == a.UserID {
+		return errs.E(errs.Forbidden, "own_factor", "remove your own second factor from your account page")
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.needStepUp(ctx, tx, a); err != nil {
+			return err
+		}
+		if _, err := tx.User(ctx, a.TenantID, userID); err != nil {
+			return err
+		}
+		if err := tx.DeleteFactors(ctx, a.TenantID, userID); errs.KindOf(err) == errs.NotFound {
+			return errs.E(errs.Conflict, "no_factor", "the user has no second factor")
+		} else if err != nil {
+			return err
+		}
+		if err := tx.DeleteUserSessions(ctx, a.TenantID, userID); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "mfa.reset", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID}})
 	})
 }
