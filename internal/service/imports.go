@@ -83,30 +83,43 @@ func (s *Service) Import(ctx context.Context, a *Actor, format, mode string, bod
 	if err != nil {
 		return im, err
 	}
-	rows, rep, err := a.readImport(r, plan)
-	if err != nil {
-		return im, err
-	}
-	_, _ = io.Copy(hash, body) // the rest of the file, for a hash of all of it
-	im.SHA256 = hex.EncodeToString(hash.Sum(nil))
-	rep.Encoding = r.Encoding()
+	// From here the run is recorded, so that GET /imports/{id} shows how
+	// many rows are checked while a large file is read.
 	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.CreateImport(ctx, a.TenantID, &im) }); err != nil {
 		return im, err
 	}
-	if err := s.markDuplicates(ctx, a, rows, &rep); err != nil {
+	rows, rep, err := a.readImport(r, plan, func(read int) error {
+		im.RowsRead = int64(read)
+		return s.DB.Write(ctx, func(tx *store.Tx) error { return tx.ImportProgress(ctx, a.TenantID, im) })
+	})
+	if err == nil {
+		_, _ = io.Copy(hash, body) // the rest of the file, for a hash of all of it
+		im.SHA256 = hex.EncodeToString(hash.Sum(nil))
+		rep.Encoding = r.Encoding()
+		im.RowsRead = int64(rep.Rows)
+		err = s.markDuplicates(ctx, a, rows, &rep)
+	}
+	if err != nil {
+		rep.addError(0, err) // row 0: the file as a whole
+		s.failImport(ctx, a, &im, &rep)
 		return im, err
 	}
 	im.RowsTotal = int64(rep.Rows)
 	if err := s.writeImport(ctx, a, &im, rows, &rep); err != nil {
-		// Batches already written stay, each with its audit entry; the run
-		// is marked failed so that it does not look as if it were running.
-		im.Status = "failed"
-		if ferr := s.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return s.finishImport(ctx, tx, a, &im, &rep) }); ferr != nil {
-			s.Log.Error("import: recording a failed run", "import_id", im.ID, "err", ferr)
-		}
+		// Batches already written stay, each with its audit entry.
+		s.failImport(ctx, a, &im, &rep)
 		return im, err
 	}
 	return im, nil
+}
+
+// failImport marks a run failed, so that it does not look as if it were
+// still running, and records it.
+func (s *Service) failImport(ctx context.Context, a *Actor, im *store.Import, rep *ImportReport) {
+	im.Status = "failed"
+	if err := s.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return s.finishImport(ctx, tx, a, im, rep) }); err != nil {
+		s.Log.Error("import: recording a failed run", "import_id", im.ID, "err", err)
+	}
 }
 
 // writeImport writes the rows the mode allows and records the run: for
@@ -148,7 +161,7 @@ func (s *Service) writeImport(ctx context.Context, a *Actor, im *store.Import, r
 					details: map[string]any{"created": created, "contacts_created": contacts, "rows_done": im.RowsDone}}); err != nil {
 					return err
 				}
-				return tx.ImportProgress(ctx, a.TenantID, im.ID, im.RowsTotal, im.RowsDone)
+				return tx.ImportProgress(ctx, a.TenantID, *im)
 			}
 			return s.finishImport(ctx, tx, a, im, rep)
 		})

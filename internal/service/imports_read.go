@@ -31,6 +31,10 @@ type importRow struct {
 	contact   *crm.Contact
 }
 
+// importProgressEvery is how often, in rows, the check of a file records
+// its progress.
+const importProgressEvery = 2000
+
 var contactColumns = []string{"contact_name", "contact_title", "contact_phone", "contact_email", "contact_notes"}
 
 // importPlan maps the header to fields and refuses, before any row is
@@ -90,7 +94,7 @@ func (a *Actor) importColumn(h string) (importColumn, error) {
 // readImport reads and checks every row. A file that cannot be read
 // (malformed, over a limit, a formula cell in XLSX) fails as a whole; a
 // wrong value fails its row.
-func (a *Actor) readImport(r *sheet.Reader, plan []importColumn) ([]importRow, ImportReport, error) {
+func (a *Actor) readImport(r *sheet.Reader, plan []importColumn, progress func(read int) error) ([]importRow, ImportReport, error) {
 	rep := ImportReport{Errors: []RowError{}, Duplicates: []Duplicate{}}
 	var rows []importRow
 	for {
@@ -102,6 +106,11 @@ func (a *Actor) readImport(r *sheet.Reader, plan []importColumn) ([]importRow, I
 			return nil, rep, err
 		}
 		rep.Rows++
+		if rep.Rows%importProgressEvery == 0 {
+			if err := progress(rep.Rows); err != nil {
+				return nil, rep, err
+			}
+		}
 		row := importRow{line: line}
 		if err := a.importCells(plan, cells, &row); err != nil {
 			rep.addError(line, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,40 @@ func TestImportXLSX(t *testing.T) {
 			im := must[store.Import](t)(f.svc.Import(ctx, f.admin, "xlsx", service.ImportAll, &b))
 			if rep := importReport(t, im); rep.Created != 2 || rep.ErrorCount != 0 {
 				t.Fatalf("xlsx import: got %+v", rep)
+			}
+		})
+	}
+}
+
+// TestImportProgressAndFailure: a large file's run counts the rows it has
+// checked; a file found malformed part-way is recorded as a failed run with
+// the reason in its report, and nothing is written.
+func TestImportProgressAndFailure(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			f := newExportFixture(t, e)
+			var b strings.Builder
+			b.WriteString("name,phone\n")
+			for i := range 4500 {
+				fmt.Fprintf(&b, "Bulk %d,1390000%04d\n", i, i)
+			}
+			im := must[store.Import](t)(f.svc.Import(ctx, f.admin, "csv", service.ImportDryRun, strings.NewReader(b.String())))
+			if im.RowsRead != 4500 || im.RowsTotal != 4500 || im.Status != "done" || im.SHA256 == "" {
+				t.Fatalf("a dry run of 4,500 rows: %+v", im)
+			}
+			before := countCustomers(t, f.svc, f.admin)
+			bad := b.String() + "Broken row without its phone column\n"
+			if _, err := f.svc.Import(ctx, f.admin, "csv", service.ImportAll, strings.NewReader(bad)); errs.As(err).Code != "malformed_file" {
+				t.Fatalf("a file malformed at its end: got %v", err)
+			}
+			runs := must[[]store.Import](t)(f.svc.Imports(ctx, f.admin))
+			last := runs[0]
+			if last.Status != "failed" || !strings.Contains(string(last.Report), "malformed_file") {
+				t.Fatalf("the failed run: %s %s", last.Status, last.Report)
+			}
+			if n := countCustomers(t, f.svc, f.admin); n != before {
+				t.Fatalf("a malformed file wrote %d customers", n-before)
 			}
 		})
 	}

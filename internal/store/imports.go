@@ -19,20 +19,21 @@ type Import struct {
 	Mode       string          `json:"mode"`
 	Status     string          `json:"status"` // running, done, failed
 	SHA256     string          `json:"sha256"`
-	RowsTotal  int64           `json:"rows_total"`
-	RowsDone   int64           `json:"rows_done"`
+	RowsRead   int64           `json:"rows_read"`  // checked so far
+	RowsTotal  int64           `json:"rows_total"` // in the file, once read
+	RowsDone   int64           `json:"rows_done"`  // written
 	Report     json.RawMessage `json:"report"`
 	CreatedAt  time.Time       `json:"created_at"`
 	FinishedAt *time.Time      `json:"finished_at"`
 }
 
-const importColumns = `id, user_id, format, mode, status, sha256, rows_total, rows_done, report, created_at, finished_at`
+const importColumns = `id, user_id, format, mode, status, sha256, rows_read, rows_total, rows_done, report, created_at, finished_at`
 
 func scanImport(sc interface{ Scan(...any) error }, im *Import) error {
 	var report string
 	var created int64
 	var finished sql.NullInt64
-	if err := sc.Scan(&im.ID, &im.UserID, &im.Format, &im.Mode, &im.Status, &im.SHA256, &im.RowsTotal, &im.RowsDone, &report, &created, &finished); err != nil {
+	if err := sc.Scan(&im.ID, &im.UserID, &im.Format, &im.Mode, &im.Status, &im.SHA256, &im.RowsRead, &im.RowsTotal, &im.RowsDone, &report, &created, &finished); err != nil {
 		return err
 	}
 	im.Report, im.CreatedAt, im.FinishedAt = json.RawMessage(report), FromMicros(created), timePtr(finished)
@@ -48,16 +49,17 @@ func (t *Tx) CreateImport(ctx context.Context, tenantID int64, im *Import) error
 }
 
 // ImportProgress records how far a run has got.
-func (t *Tx) ImportProgress(ctx context.Context, tenantID, id, total, done int64) error {
-	_, err := t.exec(ctx, "store.ImportProgress", `UPDATE imports SET rows_total = $1, rows_done = $2 WHERE tenant_id = $3 AND id = $4`,
-		total, done, tenantID, id)
+func (t *Tx) ImportProgress(ctx context.Context, tenantID int64, im Import) error {
+	_, err := t.exec(ctx, "store.ImportProgress", `UPDATE imports SET rows_read = $1, rows_total = $2, rows_done = $3 WHERE tenant_id = $4 AND id = $5`,
+		im.RowsRead, im.RowsTotal, im.RowsDone, tenantID, im.ID)
 	return err
 }
 
 // FinishImport records a run's end and report.
 func (t *Tx) FinishImport(ctx context.Context, tenantID int64, im Import, now time.Time) error {
-	_, err := t.exec(ctx, "store.FinishImport", `UPDATE imports SET status = $1, rows_total = $2, rows_done = $3, report = $4, finished_at = $5
-		WHERE tenant_id = $6 AND id = $7`, im.Status, im.RowsTotal, im.RowsDone, string(im.Report), Micros(now), tenantID, im.ID)
+	_, err := t.exec(ctx, "store.FinishImport", `UPDATE imports SET status = $1, rows_read = $2, rows_total = $3, rows_done = $4, report = $5,
+		sha256 = $6, finished_at = $7 WHERE tenant_id = $8 AND id = $9`, im.Status, im.RowsRead, im.RowsTotal, im.RowsDone, string(im.Report),
+		im.SHA256, Micros(now), tenantID, im.ID)
 	return err
 }
 
