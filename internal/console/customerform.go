@@ -71,7 +71,7 @@ func customerInput(plan []planned, shown, posted url.Values, creating bool) (crm
 		if same && !(creating && name == "name") {
 			continue
 		}
-		if ptr := customerField(&in, name); ptr != nil {
+		if ptr := in.Text(name); ptr != nil {
 			*ptr = &val
 			n++
 		}
@@ -90,30 +90,6 @@ func builtinValue(name, shown, posted string) (string, bool) {
 		return posted, strings.EqualFold(strings.TrimSpace(posted), strings.TrimSpace(shown))
 	}
 	return posted, strings.TrimSpace(posted) == strings.TrimSpace(shown)
-}
-
-func customerField(in *crm.CustomerInput, name string) **string {
-	switch name {
-	case "name":
-		return &in.Name
-	case "industry":
-		return &in.Industry
-	case "level":
-		return &in.Level
-	case "region":
-		return &in.Region
-	case "source":
-		return &in.Source
-	case "phone":
-		return &in.Phone
-	case "email":
-		return &in.Email
-	case "address":
-		return &in.Address
-	case "notes":
-		return &in.Notes
-	}
-	return nil
 }
 
 // customerForm draws the form: inputs for editable fields with the values

@@ -82,6 +82,12 @@ func (in ContactInput) Apply(c *Contact, creating bool) ([]string, error) {
 	return changed, nil
 }
 
+// Text returns the input's slot for a text field by name (nil for any
+// other name).
+func (in *ContactInput) Text(name string) **string {
+	return map[string]**string{"name": &in.Name, "title": &in.Title, "phone": &in.Phone, "email": &in.Email, "notes": &in.Notes}[name]
+}
+
 // Deal stages, in pipeline order.
 var Stages = []string{"lead", "qualified", "proposal", "negotiation", "won", "lost"}
 

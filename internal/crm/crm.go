@@ -139,3 +139,11 @@ func checkDate(field, s string) error {
 	}
 	return nil
 }
+
+// Text returns the input's slot for a built-in text field by name (nil for
+// any other name), for callers that fill inputs from named cells: forms and
+// imports.
+func (in *CustomerInput) Text(name string) **string {
+	return map[string]**string{"name": &in.Name, "industry": &in.Industry, "level": &in.Level, "region": &in.Region,
+		"source": &in.Source, "phone": &in.Phone, "email": &in.Email, "address": &in.Address, "notes": &in.Notes}[name]
+}

@@ -153,9 +153,9 @@ func (a *Actor) importCells(plan []importColumn, cells []string, row *importRow)
 			in.Custom[col.key] = val
 		case col.object == access.Contact:
 			hasContact = true
-			setText(contactTargets(&kin), col.key, v)
+			setText(kin.Text(col.key), v)
 		default:
-			setText(customerTargets(&in), col.key, v)
+			setText(in.Text(col.key), v)
 		}
 	}
 	if _, err := in.Apply(&row.customer, true); err != nil {
@@ -175,17 +175,8 @@ func (a *Actor) importCells(plan []importColumn, cells []string, row *importRow)
 	return nil
 }
 
-func customerTargets(in *crm.CustomerInput) map[string]**string {
-	return map[string]**string{"name": &in.Name, "industry": &in.Industry, "level": &in.Level, "region": &in.Region, "source": &in.Source,
-		"phone": &in.Phone, "email": &in.Email, "address": &in.Address, "notes": &in.Notes}
-}
-
-func contactTargets(in *crm.ContactInput) map[string]**string {
-	return map[string]**string{"name": &in.Name, "title": &in.Title, "phone": &in.Phone, "email": &in.Email, "notes": &in.Notes}
-}
-
-func setText(targets map[string]**string, key, v string) {
-	if p, ok := targets[key]; ok {
+func setText(p **string, v string) {
+	if p != nil {
 		*p = &v
 	}
 }
