@@ -125,6 +125,14 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in org.Use
 			return err
 		}
 		if u.DepartmentID != before.DepartmentID {
+			policy, err := tx.MoveRecordsPolicy(ctx, a.TenantID)
+			if err != nil {
+				return err
+			}
+			if policy == "stay" {
+				return errs.Field("department_id", "move_needs_successor",
+					"this tenant keeps a moved user's customers in the old department: move the user with POST /users/{id}/move and a successor_id")
+			}
 			dept, err := tx.Department(ctx, a.TenantID, u.DepartmentID)
 			if err != nil {
 				return err

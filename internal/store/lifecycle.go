@@ -91,20 +91,27 @@ func (t *Tx) CustomerNames(ctx context.Context, tenantID int64, ids []int64) (ma
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := t.query(ctx, "store.CustomerNames", `SELECT id, name FROM customers WHERE tenant_id = $1 AND id IN (`+inList(ids)+`)`, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
+	for start := 0; start < len(ids); start += idBatch {
+		batch := ids[start:min(start+idBatch, len(ids))]
+		rows, err := t.query(ctx, "store.CustomerNames", `SELECT id, name FROM customers WHERE tenant_id = $1 AND id IN (`+inList(batch)+`)`, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "store.CustomerNames")
+			}
+			out[id] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, errs.Wrap(err, "store.CustomerNames")
 		}
-		out[id] = name
 	}
-	return out, errs.Wrap(rows.Err(), "store.CustomerNames")
+	return out, nil
 }
 
 // ReassignCustomers hands customers to a new owner, whose department (and
@@ -316,4 +323,15 @@ func (t *Tx) RefuseOpenExports(ctx context.Context, tenantID, userID, by int64, 
 		return nil, err
 	}
 	return scanIDs(rows, "store.RefuseOpenExports")
+}
+
+// LifecycleReportByID returns one stored report.
+func (t *Tx) LifecycleReportByID(ctx context.Context, tenantID, id int64) (LifecycleReport, error) {
+	var r LifecycleReport
+	var actor sql.NullInt64
+	var at int64
+	err := t.one(ctx, "store.LifecycleReportByID", "report", `SELECT id, user_id, kind, actor_id, report, created_at FROM lifecycle_reports
+		WHERE tenant_id = $1 AND id = $2`, []any{tenantID, id}, &r.ID, &r.UserID, &r.Kind, &actor, &r.Report, &at)
+	r.ActorID, r.CreatedAt = int64Ptr(actor), FromMicros(at)
+	return r, err
 }
