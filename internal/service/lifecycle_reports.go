@@ -219,12 +219,17 @@ func (s *Service) LifecycleSettingsOf(ctx context.Context, a *Actor) (LifecycleS
 	return out, err
 }
 
+// CheckLifecycleSettings checks lifecycle settings.
+func CheckLifecycleSettings(in LifecycleSettings) error {
+	return fieldcheck.OneOf("move_records", in.MoveRecords, false, "follow", "stay")
+}
+
 // SetLifecycleSettings changes the tenant's lifecycle settings.
 func (s *Service) SetLifecycleSettings(ctx context.Context, a *Actor, in LifecycleSettings) (LifecycleSettings, error) {
 	if err := a.need(access.ManageUsers); err != nil {
 		return in, err
 	}
-	if err := fieldcheck.OneOf("move_records", in.MoveRecords, false, "follow", "stay"); err != nil {
+	if err := CheckLifecycleSettings(in); err != nil {
 		return in, err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {

@@ -100,6 +100,19 @@ func (s *Service) change(ctx context.Context, preview bool, fn func(tx *store.Tx
 	return err
 }
 
+// CheckMove checks what a move says on its own, before the data is read.
+func CheckMove(in MoveInput) error {
+	if in.Records != "" {
+		if err := fieldcheck.OneOf("records", in.Records, false, "follow", "stay"); err != nil {
+			return err
+		}
+	}
+	if in.DepartmentID == nil && in.ManagerID == nil {
+		return errs.Field("department_id", "nothing_to_change", "give department_id, manager_id or both")
+	}
+	return nil
+}
+
 // MoveUser moves a user to another department and/or manager. With
 // preview, nothing changes and the report says what would; applied, the
 // same report is stored and audited.
@@ -108,13 +121,8 @@ func (s *Service) MoveUser(ctx context.Context, a *Actor, userID int64, in MoveI
 	if err := a.need(access.ManageUsers); err != nil {
 		return rep, err
 	}
-	if in.Records != "" {
-		if err := fieldcheck.OneOf("records", in.Records, false, "follow", "stay"); err != nil {
-			return rep, err
-		}
-	}
-	if in.DepartmentID == nil && in.ManagerID == nil {
-		return rep, errs.Field("department_id", "nothing_to_change", "give department_id, manager_id or both")
+	if err := CheckMove(in); err != nil {
+		return rep, err
 	}
 	err := s.change(ctx, preview, func(tx *store.Tx) error {
 		if !preview {

@@ -53,6 +53,25 @@ type OffboardOutcome struct {
 	CustomersBefore int64         `json:"customers_before"`
 }
 
+// CheckOffboard checks what an offboarding says on its own, before the data
+// is read, and trims its reason.
+func CheckOffboard(in *OffboardInput) error {
+	reason, err := fieldcheck.Optional("reason", in.Reason, 500)
+	if err != nil {
+		return err
+	}
+	in.Reason = reason
+	if in.PoolID != nil && !in.ReturnToPool {
+		return errs.Field("pool_id", "invalid_parameter", "pool_id is used only with return_to_pool")
+	}
+	for i, sh := range in.Successors {
+		if len(sh.CustomerIDs) == 0 {
+			return errs.Field("successors["+strconv.Itoa(i)+"].customer_ids", "field_required", "name the customers this successor receives")
+		}
+	}
+	return nil
+}
+
 // Offboard deactivates a leaver and hands their work over: sessions and
 // API keys end, customers (with their contacts, deals and activities) go
 // to successors or back to pools, the leaver leaves record teams and loses
@@ -67,12 +86,10 @@ func (s *Service) Offboard(ctx context.Context, a *Actor, userID int64, in Offbo
 	if userID == a.UserID {
 		return rep, errs.E(errs.Conflict, "cannot_offboard_self", "you cannot offboard yourself")
 	}
-	reason, err := fieldcheck.Optional("reason", in.Reason, 500)
-	if err != nil {
+	if err := CheckOffboard(&in); err != nil {
 		return rep, err
 	}
-	in.Reason = reason
-	err = s.change(ctx, preview, func(tx *store.Tx) error {
+	err := s.change(ctx, preview, func(tx *store.Tx) error {
 		if !preview {
 			if err := s.needStepUp(ctx, tx, a); err != nil {
 				return err
@@ -273,9 +290,6 @@ func (s *Service) handoverPlan(ctx context.Context, tx *store.Tx, a *Actor, user
 		if err != nil {
 			return nil, err
 		}
-		if len(sh.CustomerIDs) == 0 {
-			return nil, errs.Field(field+".customer_ids", "field_required", "name the customers this successor receives")
-		}
 		ids := slices.Clone(sh.CustomerIDs)
 		for j, id := range ids {
 			if !left[id] {
@@ -297,9 +311,6 @@ func (s *Service) handoverPlan(ctx context.Context, tx *store.Tx, a *Actor, user
 	}
 	var defaultPool int64
 	if in.PoolID != nil {
-		if !in.ReturnToPool {
-			return nil, errs.Field("pool_id", "invalid_parameter", "pool_id is used only with return_to_pool")
-		}
 		if _, err := findPool(ctx, tx, a.TenantID, *in.PoolID); err != nil {
 			return nil, errs.Field("pool_id", "invalid_reference", "pool_id names no pool")
 		}
