@@ -24,6 +24,7 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	fs.DurationVar(&o.Plan.Budget, "budget", 20*time.Second, "stop measuring an operation after this long (once it ran 10 times)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	exports := fs.String("export", "", "instead, export every customer once per format (csv,xlsx) as a masked exporter")
+	move := fs.Int("move", 0, "instead, preview and apply the move of the division head whose reports own closest to this many customers")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -33,6 +34,15 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	}
 	defer db.Close()
 	svc := service.New(db, logger(env.Stderr, "warn"))
+	if *move > 0 {
+		res, err := bench.Move(ctx, db, svc, o.Tenant, *move, 3)
+		if err != nil {
+			return err
+		}
+		e := json.NewEncoder(env.Stdout)
+		e.SetIndent("", "  ")
+		return e.Encode(res)
+	}
 	if *exports != "" {
 		res, err := bench.Export(ctx, db, svc, o.Tenant, strings.Split(*exports, ","))
 		if err != nil {

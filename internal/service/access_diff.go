@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -76,13 +77,44 @@ type diffPlan struct {
 	// their visibility is compared on the changed records only.
 	others []int64
 	// owners own, before the change, every record whose owner, owner
-	// department or owner's manager chain the change touches.
+	// department or pool the change touches.
 	owners []int64
 	// afterOwners own those records after the change (owners plus any
 	// successors), or afterPools hold them.
 	afterOwners []int64
 	afterPools  []int64
-	relations   map[int64][]string
+	// subtree are users whose manager chain the change moves: their
+	// records change for the users in chains, and only for them.
+	subtree   []int64
+	chains    map[int64]bool
+	relations map[int64][]string
+}
+
+// chain marks users whose subordinates the change moves.
+func (p *diffPlan) chain(ids ...int64) {
+	if p.chains == nil {
+		p.chains = map[int64]bool{}
+	}
+	for _, id := range ids {
+		p.chains[id] = true
+	}
+}
+
+// holders returns what limits a user's comparison: nil for a full user,
+// the changed records and the moved subtree's for one in a moved chain
+// (wide), the changed records otherwise.
+func (p *diffPlan) holders(uid int64, after, wide bool) *store.Holders {
+	if slices.Contains(p.full, uid) {
+		return nil
+	}
+	h := &store.Holders{Owners: p.owners}
+	if after {
+		h = &store.Holders{Owners: p.afterOwners, Pools: p.afterPools}
+	}
+	if wide {
+		h.Owners = append(slices.Clone(h.Owners), p.subtree...)
+	}
+	return h
 }
 
 func (p *diffPlan) relate(rel string, ids ...int64) {
@@ -102,14 +134,15 @@ type visibility map[int64]map[access.Object]view
 
 type view struct {
 	all  bool    // every customer of the considered set (filter All, no restrictions)
+	wide bool    // the considered set includes the moved subtree's records
 	ids  []int64 // otherwise these, in id order
 	key  string  // the filter, to notice when it did not change
 	deps bool    // the filter depends on owners, owner departments or pools
 }
 
 // snapshot reads the visibility of the plan's users as of now in tx; the
-// others' on the records the holders hold only.
-func (s *Service) snapshot(ctx context.Context, tx *store.Tx, tenantID int64, p *diffPlan, holders *store.Holders, now time.Time) (visibility, error) {
+// others' on the records that the plan's holders hold only.
+func (s *Service) snapshot(ctx context.Context, tx *store.Tx, tenantID int64, p *diffPlan, after bool, now time.Time) (visibility, error) {
 	out := visibility{}
 	users := append(slices.Clone(p.full), p.others...)
 	for _, uid := range users {
@@ -129,15 +162,17 @@ func (s *Service) snapshot(ctx context.Context, tx *store.Tx, tenantID int64, p 
 		if err != nil {
 			return nil, err
 		}
-		restrict := holders
-		if slices.Contains(p.full, uid) {
-			restrict = nil
-		}
 		byKey := map[string][]int64{}
 		for _, o := range access.Objects {
 			f := sub.Filter(o, access.View)
 			k := filterKey(f)
-			v := view{key: k, deps: ownerBound(f) || (f.Within != nil && ownerBound(*f.Within))}
+			// A moved chain changes a user's view only through the
+			// subordinates scope: without it, the changed records suffice.
+			wide := p.chains[uid] && (slices.Contains(sub.ScopesFor(o, access.View), access.Subordinates) ||
+				slices.Contains(sub.ScopesFor(access.Customer, access.View), access.Subordinates))
+			restrict := p.holders(uid, after, wide)
+			k += fmt.Sprint(wide)
+			v := view{key: k, wide: wide, deps: ownerBound(f) || (f.Within != nil && ownerBound(*f.Within))}
 			if f.All && len(f.Exclude) == 0 && f.Within == nil && restrict != nil {
 				v.all = true
 			} else if ids, ok := byKey[k]; ok {
@@ -181,9 +216,10 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// compare turns two snapshots into the changes per user. affected is the
-// set of records the others' views were limited to (in id order).
-func (s *Service) compare(ctx context.Context, tx *store.Tx, tenantID int64, p *diffPlan, before, after visibility, affected []int64) ([]AccessChange, error) {
+// compare turns two snapshots into the changes per user. affected and
+// affectedChain are the records the others' views were limited to (in id
+// order): the changed records, and those with the moved subtree's.
+func (s *Service) compare(ctx context.Context, tx *store.Tx, tenantID int64, p *diffPlan, before, after visibility, affected, affectedChain []int64) ([]AccessChange, error) {
 	var out []AccessChange
 	users := append(slices.Clone(p.full), p.others...)
 	seen := map[int64]bool{}
@@ -200,7 +236,10 @@ func (s *Service) compare(ctx context.Context, tx *store.Tx, tenantID int64, p *
 				continue // same filter, and it cannot see owner changes
 			}
 			bi, ai := b.ids, a.ids
-			if !full {
+			if affected := affected; !full {
+				if b.wide || a.wide {
+					affected = affectedChain
+				}
 				if b.all {
 					bi = affected
 				}

@@ -200,17 +200,19 @@ func (s *Service) move(ctx context.Context, tx *store.Tx, a *Actor, userID int64
 	p.others = append(p.others, oldChain...)
 	p.relate("old_manager_chain", oldChain...)
 	if managerMoves {
+		// The user's reports move with them: the chains above, old and
+		// new, lose and gain the records of the whole subtree.
 		newChain, err := managerChain(ctx, tx, a.TenantID, moved.ManagerID)
 		if err != nil {
 			return rep, err
 		}
 		p.others = append(p.others, newChain...)
 		p.relate("new_manager_chain", newChain...)
-		below, err := tx.Subordinates(ctx, a.TenantID, userID)
-		if err != nil {
+		p.chain(oldChain...)
+		p.chain(newChain...)
+		if p.subtree, err = tx.Subordinates(ctx, a.TenantID, userID); err != nil {
 			return rep, err
 		}
-		p.owners = append(p.owners, below...)
 	}
 	if deptMoves {
 		depts, err := deptPaths(ctx, tx, a.TenantID, u.DepartmentID, moved.DepartmentID)
@@ -279,26 +281,28 @@ func (s *Service) move(ctx context.Context, tx *store.Tx, a *Actor, userID int64
 // users' visibility and returns who gained and lost what.
 func (s *Service) measure(ctx context.Context, tx *store.Tx, a *Actor, p *diffPlan, apply func() error) ([]AccessChange, error) {
 	now := s.now()
-	slices.Sort(p.owners)
-	p.owners = slices.Compact(p.owners)
-	slices.Sort(p.afterOwners)
-	p.afterOwners = slices.Compact(p.afterOwners)
 	affected, err := tx.OwnedCustomerIDs(ctx, a.TenantID, p.owners)
 	if err != nil {
 		return nil, err
 	}
-	before, err := s.snapshot(ctx, tx, a.TenantID, p, &store.Holders{Owners: p.owners}, now)
+	affectedChain := affected
+	if len(p.subtree) > 0 {
+		if affectedChain, err = tx.OwnedCustomerIDs(ctx, a.TenantID, append(slices.Clone(p.owners), p.subtree...)); err != nil {
+			return nil, err
+		}
+	}
+	before, err := s.snapshot(ctx, tx, a.TenantID, p, false, now)
 	if err != nil {
 		return nil, err
 	}
 	if err := apply(); err != nil {
 		return nil, err
 	}
-	after, err := s.snapshot(ctx, tx, a.TenantID, p, &store.Holders{Owners: p.afterOwners, Pools: p.afterPools}, now)
+	after, err := s.snapshot(ctx, tx, a.TenantID, p, true, now)
 	if err != nil {
 		return nil, err
 	}
-	changes, err := s.compare(ctx, tx, a.TenantID, p, before, after, affected)
+	changes, err := s.compare(ctx, tx, a.TenantID, p, before, after, affected, affectedChain)
 	if err != nil {
 		return nil, err
 	}

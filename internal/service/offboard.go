@@ -202,14 +202,15 @@ func (s *Service) offboard(ctx context.Context, tx *store.Tx, a *Actor, userID i
 		if err != nil {
 			return rep, err
 		}
-		p.owners = append(p.owners, below...)
-		p.afterOwners = append(p.afterOwners, below...)
+		p.subtree = below
 		newChain, err := managerChain(ctx, tx, a.TenantID, reportsTo)
 		if err != nil {
 			return rep, err
 		}
 		p.others = append(p.others, newChain...)
 		p.relate("new_manager_chain", newChain...)
+		p.chain(oldChain...)
+		p.chain(newChain...)
 	}
 	paths, err := deptPaths(ctx, tx, a.TenantID, depts...)
 	if err != nil {

@@ -25,12 +25,16 @@ type Holders struct {
 // VisibleCustomerIDs lists, in id order, the customers that pass the access
 // filter; with holders set, only customers they hold. A lifecycle change's
 // preview compares these sets before and after the change.
+//
+// Each branch of the filter is its own SELECT, joined by UNION: every
+// branch then reads its own index (a department subtree, an owner, a
+// pool), where one OR of all of them made SQLite walk every customer of
+// the tenant (1.1 s for a division head's 143,000 of 1,000,000).
 func (t *Tx) VisibleCustomerIDs(ctx context.Context, tenantID int64, f access.Filter, holders *Holders) ([]int64, error) {
 	if f.Empty() {
 		return nil, nil
 	}
-	b := newQueryBuilder(tenantID)
-	where := b.passing(t, f, CustomerQuery{})
+	var held string
 	if holders != nil {
 		var or []string
 		if len(holders.Owners) > 0 {
@@ -42,9 +46,14 @@ func (t *Tx) VisibleCustomerIDs(ctx context.Context, tenantID int64, f access.Fi
 		if len(or) == 0 {
 			return nil, nil
 		}
-		where += " AND (" + strings.Join(or, " OR ") + ")"
+		held = " AND (" + strings.Join(or, " OR ") + ")"
 	}
-	rows, err := t.query(ctx, "store.VisibleCustomerIDs", `SELECT id FROM customers WHERE `+where+` ORDER BY id`, b.args...)
+	b := newQueryBuilder(tenantID)
+	var selects []string
+	for _, pred := range b.branches(t, f) {
+		selects = append(selects, `SELECT id FROM customers WHERE tenant_id = $1`+pred+held)
+	}
+	rows, err := t.query(ctx, "store.VisibleCustomerIDs", strings.Join(selects, " UNION ")+` ORDER BY id`, b.args...)
 	if err != nil {
 		return nil, err
 	}
