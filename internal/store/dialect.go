@@ -70,3 +70,24 @@ func (t *Tx) bytewise() string {
 	}
 	return ""
 }
+
+// inIDs renders "col is one of the ids in param", the parameter being
+// idsParam(ids): one statement and one round trip for any number of ids,
+// where IN lists of literals made a new statement text per batch. On
+// PostgreSQL an array, which the planner can scan in order or match in
+// parallel; on SQLite the rows of a JSON array.
+func (t *Tx) inIDs(col, param string) string {
+	if t.engine == Postgres {
+		return col + ` = ANY(` + param + `::bigint[])`
+	}
+	return col + ` IN (SELECT value FROM json_each(` + param + `))`
+}
+
+// idsParam renders ids as the parameter of inIDs: a PostgreSQL array
+// literal or a JSON array.
+func (t *Tx) idsParam(ids []int64) string {
+	if t.engine == Postgres {
+		return "{" + inList(ids) + "}"
+	}
+	return "[" + inList(ids) + "]"
+}

@@ -81,17 +81,13 @@ func (t *Tx) CountChildren(ctx context.Context, tenantID int64, o access.Object,
 	if !ok {
 		return 0, errs.E(errs.Internal, "internal", "no child table for %s", o)
 	}
-	var total int64
-	for start := 0; start < len(customerIDs); start += idBatch {
-		batch := customerIDs[start:min(start+idBatch, len(customerIDs))]
-		var n int64
-		if err := t.one(ctx, "store.CountChildren", table, `SELECT COUNT(*) FROM `+table+` WHERE tenant_id = $1 AND customer_id IN (`+inList(batch)+`)`,
-			[]any{tenantID}, &n); err != nil {
-			return 0, err
-		}
-		total += n
+	if len(customerIDs) == 0 {
+		return 0, nil
 	}
-	return total, nil
+	var n int64
+	err := t.one(ctx, "store.CountChildren", table, `SELECT COUNT(*) FROM `+table+` WHERE tenant_id = $1 AND `+t.inIDs("customer_id", "$2"),
+		[]any{tenantID, t.idsParam(customerIDs)}, &n)
+	return n, err
 }
 
 // CustomerNames returns the names of the customers, by id.
