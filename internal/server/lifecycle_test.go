@@ -238,3 +238,38 @@ func sameReport(r service.LifecycleReport) string {
 	b, _ := json.Marshal(r)
 	return string(b)
 }
+
+// Where the tenant keeps customers behind on a move, a move hands them to
+// a successor in the old department, and a plain PATCH of the department
+// is refused, since it names no successor.
+func TestMoveRecordsStay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		o := newSalesOrg(e)
+		c := o.a.mkCustomer("Stays in East")
+		var set service.LifecycleSettings
+		o.admin.must("PUT", "/lifecycle-settings", map[string]any{"move_records": "stay"}, 200, &set)
+		o.admin.must("GET", "/lifecycle-settings", nil, 200, &set)
+		if set.MoveRecords != "stay" {
+			t.Fatalf("settings: %+v", set)
+		}
+		if r := o.admin.do("PUT", "/lifecycle-settings", map[string]any{"move_records": "maybe"}); r.status != 400 || r.errField() != "move_records" {
+			t.Errorf("bad setting: %d %s", r.status, r.body)
+		}
+		if r := o.admin.do("PATCH", p("/users/%d", o.ids["a"]), map[string]any{"department_id": o.west}); r.status != 400 || r.errCode() != "move_needs_successor" {
+			t.Errorf("PATCH of the department under the stay policy: %d %s", r.status, r.body)
+		}
+		var rep service.LifecycleReport
+		o.admin.must("POST", p("/users/%d/move", o.ids["a"]), map[string]any{"department_id": o.west, "successor_id": o.ids["b"]}, 200, &rep)
+		if rep.Records != "stay" || len(rep.Handovers) != 1 || !slices.Equal(rep.Handovers[0].CustomerIDs, []int64{c}) {
+			t.Fatalf("report: %+v", rep)
+		}
+		o.b.must("GET", p("/customers/%d", c), nil, 200, nil)
+		if r := o.a.do("GET", p("/customers/%d", c), nil); r.status != 404 {
+			t.Errorf("the mover still sees the customer that stayed: %d", r.status)
+		}
+		if ch := changeOf(rep, o.ids["b"]); ch.Gained.Customers != 1 || !slices.Contains(ch.Relations, "successor") {
+			t.Errorf("successor's change: %+v", ch)
+		}
+	})
+}
