@@ -32,7 +32,8 @@ var allowed = map[string][]string{
 	"demo":            {"errs", "org", "crm", "access", "service", "store"},
 	"bench":           {"errs", "org", "crm", "access", "service", "store"},
 	"auditstream":     {"errs", "audit"},
-	"cli":             {"errs", "audit", "auditstream", "store", "service", "server", "demo", "bench"},
+	"jobs":            {"errs", "service", "store"},
+	"cli":             {"errs", "audit", "auditstream", "store", "service", "server", "demo", "bench", "jobs"},
 }
 
 // forbiddenStd are standard packages the pure centre must not import.

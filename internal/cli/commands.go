@@ -12,6 +12,7 @@ import (
 	"steward/internal/auditstream"
 	"steward/internal/demo"
 	"steward/internal/errs"
+	"steward/internal/jobs"
 	"steward/internal/server"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -24,6 +25,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	withDemo := fs.Bool("demo", false, "seed the demo company into an empty database")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	key := fs.String("audit-key", defaultAuditKey, "audit checkpoint signing key (PEM); created if missing; share it between nodes")
+	withJobs := fs.Bool("jobs", true, "run background jobs on this node (checkpoints, export resume and expiry, pool auto-return, grant expiry)")
 	var stream streamFlag
 	fs.Var(&stream, auditstream.Flag, "also write audit entries as JSON lines to file:PATH, syslog:, syslog://HOST[:PORT] or syslog+tcp://HOST[:PORT]")
 	if err := parse(fs, env, args); err != nil {
@@ -41,7 +43,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 	defer db.Close()
 	svc := service.New(db, log)
 	svc.Signer = signer
-	go runJobs(ctx, svc, log)
+	if *withJobs {
+		stop, err := startJobs(ctx, svc, log)
+		if err != nil {
+			return err
+		}
+		defer stop() // before db.Close, deferred earlier
+	}
 	if stream.spec != nil {
 		go auditstream.New(*stream.spec, svc, log).Run(ctx)
 	}
@@ -109,35 +117,24 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// runJobs runs the periodic work of a node: signing audit checkpoints,
-// running exports left queued or orphaned by a stopped node (a claim lets
-// one node run each), deleting expired export files and returning idle pool
-// customers. All are safe on several nodes at once. (A job library with
-// leases replaces this later.)
-func runJobs(ctx context.Context, svc *service.Service, log *slog.Logger) {
-	tick := time.NewTicker(time.Minute)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if _, err := svc.CheckpointAll(ctx); err != nil {
-			log.Error("job: audit checkpoints", "err", err)
-		}
-		if _, err := svc.RunPendingExports(ctx); err != nil {
-			log.Error("job: exports", "err", err)
-		}
-		if _, err := svc.ExpireExports(ctx); err != nil {
-			log.Error("job: export expiry", "err", err)
-		}
-		if n, err := svc.ReturnIdleCustomers(ctx); err != nil {
-			log.Error("job: pool auto-return", "err", err)
-		} else if n > 0 {
-			log.Info("job: returned idle customers to their pools", "count", n)
-		}
+// startJobs starts this node's job runner (internal/jobs) and returns
+// what stops it: gracefully, after the HTTP server has drained, with a
+// bound so that a stuck job cannot hold shutdown forever.
+func startJobs(ctx context.Context, svc *service.Service, log *slog.Logger) (func(), error) {
+	r, err := jobs.New(svc, log)
+	if err != nil {
+		return nil, err
 	}
+	if err := r.Start(ctx); err != nil {
+		return nil, err
+	}
+	return func() {
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := r.Stop(stop); err != nil {
+			log.Error("jobs: stop", "err", err)
+		}
+	}, nil
 }
 
 // streamFlag is --audit-stream: a destination, checked as it is set.

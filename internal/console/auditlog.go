@@ -28,12 +28,12 @@ const auditPageSize = 50
 // prefix ending in a dot, may be typed.
 var auditActions = []string{"share.", "share.add", "share.remove", "team.", "role.grant", "role.revoke", "role.",
 	"customer.claim", "customer.return", "customer.", "user.", "department.", "sharing_rule.", "restriction_rule.",
-	"pool.", "auth.", "access.denied", "audit.read"}
+	"pool.", "auth.", "access.denied", "audit.read", "access_request."}
 
 // auditOutcomes and auditTargets are the filter's fixed choices.
 var (
 	auditOutcomes = []string{audit.Success, audit.Denied, audit.Failure}
-	auditTargets  = []string{"customer", "user", "role", "department", "group", "pool", "sharing_rule", "restriction_rule", "operation", "session", "audit"}
+	auditTargets  = []string{"customer", "user", "role", "department", "group", "pool", "sharing_rule", "restriction_rule", "operation", "session", "audit", "access_request"}
 )
 
 // auditFilter is the filter form's values, as given.

@@ -128,6 +128,7 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("POST /matrix/fields", c.private(c.saveFieldRules))
 	c.fieldRoutes(mux)
 	c.transferRoutes(mux)
+	c.requestRoutes(mux)
 	mux.Handle("/", c.public(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		return errs.NotVisible("page")
 	}))
@@ -281,6 +282,9 @@ type errorPage struct {
 	Title     string
 	Message   string
 	RequestID string
+	// RequestAccess, on a customer page that is not found, links to the
+	// form asking for access to that number (requests.go).
+	RequestAccess string
 }
 
 // fail renders an error page. A refused action is recorded in the audit

@@ -173,6 +173,9 @@ func (c *Console) customerDetail(w http.ResponseWriter, r *http.Request, v *view
 		return err
 	}
 	p, err := c.loadDetail(r, v, id)
+	if errs.KindOf(err) == errs.NotFound {
+		return c.customerNotFound(w, r, v, id, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -130,6 +130,11 @@ func (v *view) CanExportSettings() bool { return v.can(access.ManageSecurity) }
 // InExportSettings reports whether the page is the export controls tab.
 func (v *view) InExportSettings() bool { return strings.HasPrefix(v.Path, "/admin/export-settings") }
 
+// InAccess reports whether the page is one of the access pages, which
+// holders of manage_users reach through the admin tabs rather than the nav
+// (their nav is full).
+func (v *view) InAccess() bool { return strings.HasPrefix(v.Path, "/access") }
+
 // InFields reports whether the page is one of the field catalogue's.
 func (v *view) InFields() bool { return strings.HasPrefix(v.Path, "/admin/fields") }
 
@@ -269,7 +274,10 @@ func (v *view) Section() string {
 	if strings.HasPrefix(v.Path, "/imports") {
 		return "customers" // importing is an action of the customer list
 	}
-	for _, section := range []string{"customers", "exports", "matrix", "pools", "admin", "audit", "rules", "account"} {
+	if strings.HasPrefix(v.Path, "/access") && v.CanAdmin() {
+		return "admin" // its tabs hold the access pages, to keep the nav on one line
+	}
+	for _, section := range []string{"customers", "exports", "matrix", "pools", "admin", "audit", "rules", "account", "access"} {
 		if strings.HasPrefix(v.Path, "/"+section) {
 			return section
 		}

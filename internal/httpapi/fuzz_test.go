@@ -68,6 +68,15 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		}),
 		reflect.TypeFor[DecisionRequest]():      target(func(DecisionRequest) error { return nil }),
 		reflect.TypeFor[store.ExportSettings](): target(service.CheckExportSettings),
+
+		// Moves and offboarding.
+		reflect.TypeFor[service.MoveInput]():         target(service.CheckMove),
+		reflect.TypeFor[service.OffboardInput]():     target(func(in service.OffboardInput) error { return service.CheckOffboard(&in) }),
+		reflect.TypeFor[service.LifecycleSettings](): target(service.CheckLifecycleSettings),
+
+		// Access requests.
+		reflect.TypeFor[service.AccessRequestInput](): target(service.CheckAccessRequest),
+		reflect.TypeFor[AccessDecision]():             target(func(AccessDecision) error { return nil }),
 	}
 }
 
@@ -188,6 +197,10 @@ var bodySeeds = []string{
 	`{"name":"r","criteria":{"all":[{"all":[{"all":[{"all":[{"all":[{"field":"name","op":"prefix","value":"x"}]}]}]}]}]},"principals":[{"type":"user","id":1}]}`,
 	`{"name":"p","departments":[1],"holding_cap":5,"cooldown_days":7,"auto_return_days":30}`,
 	`{"principal":{"type":"group","id":3},"level":"edit","expires_at":"2030-01-01T00:00:00Z"}`,
+	`{"department_id":4,"manager_id":0,"records":"stay","successor_id":7}`, `{"move_records":"follow"}`,
+	`{"successor_id":5,"successors":[{"successor_id":6,"customer_ids":[1,2]}],"return_to_pool":true,"pool_id":2,"reports_to":0,"reason":"left"}`,
+	`{"kind":"customer","customer_id":42,"level":"edit","reason":"covering Li's accounts","duration":"72h"}`,
+	`{"kind":"role","role":"auditor","reason":"year-end audit","duration":"90d"}`, `{"comment":"ok for the audit"}`,
 	// wrong types, unknown, server-set and duplicate fields
 	`{"name":5}`, `{"name":["a"]}`, `{"members":"1,2"}`, `{"parent_id":"1"}`, `{"occurred_at":"yesterday"}`,
 	`{"nmae":"typo"}`, `{"owner_id":1,"name":"x"}`, `{"tenant_id":2}`, `{"id":1}`, `{"name":"a","name":"b"}`,

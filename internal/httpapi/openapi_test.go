@@ -199,6 +199,8 @@ func TestOpenAPIResponses(t *testing.T) {
 	fieldExchanges(c)
 	exportExchanges(c, ids)
 	importExchanges(c)
+	lifecycleExchanges(c, ids)
+	requestExchanges(c, ids)
 	c.call("POST", "/auth/logout", nil, http.StatusNoContent)
 	for _, rt := range httpapi.Routes() {
 		status := rt.Status

@@ -120,6 +120,10 @@ func TestOffboardEndToEnd(t *testing.T) {
 		apiKey := &client{e: e, token: key.Secret}
 		apiKey.must("GET", "/me", nil, 200, nil)
 
+		adminCustomer := o.admin.mkCustomer("Admin's")
+		var req struct{ ID int64 }
+		o.a.must("POST", "/access-requests", map[string]any{"kind": "customer", "customer_id": adminCustomer, "level": "read", "reason": "cover", "duration": "72h"}, 201, &req)
+
 		body := map[string]any{"successor_id": o.ids["b"], "successors": []map[string]any{{"successor_id": o.ids["w"], "customer_ids": []int64{ids[2]}}},
 			"reason": "left the company"}
 		var preview service.LifecycleReport
@@ -173,6 +177,11 @@ func TestOffboardEndToEnd(t *testing.T) {
 		}
 		if bc := changeOf(rep, o.ids["b"]); bc.Gained.Customers != 2 || bc.Gained.Contacts != 2 || bc.Gained.Deals != 1 {
 			t.Errorf("b's access change: %+v, want 2 customers, 2 contacts, 1 deal gained", bc)
+		}
+		var ar struct{ Status string }
+		o.admin.must("GET", p("/access-requests/%d", req.ID), nil, 200, &ar)
+		if ar.Status != "cancelled" || !slices.Equal(rep.Offboarding.CancelledRequests, []int64{req.ID}) {
+			t.Errorf("the leaver's pending request: %s, report %v", ar.Status, rep.Offboarding.CancelledRequests)
 		}
 		var stored service.LifecycleReport
 		o.admin.must("GET", p("/lifecycle-reports/%d", rep.ID), nil, 200, &stored)

@@ -132,6 +132,18 @@ func (p *diffPlan) relate(rel string, ids ...int64) {
 // object the user may view.
 type visibility map[int64]map[access.Object]view
 
+// wide reports whether any view included the moved subtree's records.
+func (v visibility) wide() bool {
+	for _, views := range v {
+		for _, w := range views {
+			if w.wide {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 type view struct {
 	all  bool    // every customer of the considered set (filter All, no restrictions)
 	wide bool    // the considered set includes the moved subtree's records

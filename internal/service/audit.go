@@ -102,18 +102,25 @@ func (s *Service) RecordDenied(ctx context.Context, a *Actor, operation string, 
 	}
 }
 
+// tenantIDs lists every tenant, for the jobs that sweep them all.
+func (s *Service) tenantIDs(ctx context.Context) ([]int64, error) {
+	var out []int64
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.TenantIDs(ctx)
+		return err
+	})
+	return out, err
+}
+
 // CheckpointAll signs the head of every tenant's chain that moved since its
 // last checkpoint. Run periodically; running it twice at once is harmless.
 func (s *Service) CheckpointAll(ctx context.Context) (int, error) {
 	if s.Signer == nil {
 		return 0, nil
 	}
-	var tenants []int64
-	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		tenants, err = tx.TenantIDs(ctx)
-		return err
-	}); err != nil {
+	tenants, err := s.tenantIDs(ctx)
+	if err != nil {
 		return 0, err
 	}
 	n := 0
@@ -262,12 +269,8 @@ func (s *Service) PruneAudit(ctx context.Context, retention time.Duration) (int6
 	if retention < MinAuditRetention {
 		return 0, errs.Field("retention", "retention_too_short", "audit entries must be kept at least 183 days")
 	}
-	var tenants []int64
-	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		tenants, err = tx.TenantIDs(ctx)
-		return err
-	}); err != nil {
+	tenants, err := s.tenantIDs(ctx)
+	if err != nil {
 		return 0, err
 	}
 	cutoff := s.now().Add(-retention)

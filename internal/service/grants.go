@@ -80,17 +80,26 @@ func (s *Service) AddTeamMember(ctx context.Context, a *Actor, customerID int64,
 
 // AddShare shares a customer with a user, department, group or role.
 func (s *Service) AddShare(ctx context.Context, a *Actor, customerID int64, in ShareInput) (store.Grant, error) {
-	g := store.Grant{CustomerID: customerID, Principal: in.Principal}
+	var g store.Grant
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.checkGrant(ctx, tx, a, customerID, &g, grantInput{in.Level, in.ExpiresAt, in.Reason}, "principal"); err != nil {
-			return err
-		}
-		if err := tx.AddShare(ctx, a.TenantID, &g, s.now()); err != nil {
-			return err
-		}
-		return s.recGrant(ctx, tx, a, "share.add", g)
+		var err error
+		g, err = s.addShare(ctx, tx, a, customerID, in)
+		return err
 	})
 	return g, err
+}
+
+// addShare is AddShare inside a transaction, for an approved access
+// request to share by the same rules.
+func (s *Service) addShare(ctx context.Context, tx *store.Tx, a *Actor, customerID int64, in ShareInput) (store.Grant, error) {
+	g := store.Grant{CustomerID: customerID, Principal: in.Principal}
+	if err := s.checkGrant(ctx, tx, a, customerID, &g, grantInput{in.Level, in.ExpiresAt, in.Reason}, "principal"); err != nil {
+		return g, err
+	}
+	if err := tx.AddShare(ctx, a.TenantID, &g, s.now()); err != nil {
+		return g, err
+	}
+	return g, s.recGrant(ctx, tx, a, "share.add", g)
 }
 
 func (s *Service) checkGrant(ctx context.Context, tx *store.Tx, a *Actor, customerID int64, g *store.Grant, in grantInput, field string) error {

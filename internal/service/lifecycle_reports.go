@@ -160,6 +160,9 @@ func (s *Service) LifecycleReportCSV(ctx context.Context, a *Actor, id int64) ([
 		for _, eid := range o.RefusedExports {
 			rows = append(rows, []string{"export_refused", "", "", "", "", "", "export " + strconv.FormatInt(eid, 10)})
 		}
+		for _, rid := range o.CancelledRequests {
+			rows = append(rows, []string{"access_request_cancelled", "", "", "", "", "", "access request " + strconv.FormatInt(rid, 10)})
+		}
 	}
 	for _, g := range rep.OrphanedGrants {
 		rows = append(rows, []string{"orphaned_" + g.Kind, strconv.FormatInt(g.CustomerID, 10), "", strconv.FormatInt(g.Principal.ID, 10), "", string(g.Level),

@@ -285,15 +285,17 @@ func (s *Service) measure(ctx context.Context, tx *store.Tx, a *Actor, p *diffPl
 	if err != nil {
 		return nil, err
 	}
-	affectedChain := affected
-	if len(p.subtree) > 0 {
-		if affectedChain, err = tx.OwnedCustomerIDs(ctx, a.TenantID, append(slices.Clone(p.owners), p.subtree...)); err != nil {
-			return nil, err
-		}
-	}
 	before, err := s.snapshot(ctx, tx, a.TenantID, p, false, now)
 	if err != nil {
 		return nil, err
+	}
+	// The moved subtree's records matter only to users who see them
+	// through the subordinates scope; most moves have none.
+	affectedChain := affected
+	if before.wide() {
+		if affectedChain, err = tx.OwnedCustomerIDs(ctx, a.TenantID, append(slices.Clone(p.owners), p.subtree...)); err != nil {
+			return nil, err
+		}
 	}
 	if err := apply(); err != nil {
 		return nil, err

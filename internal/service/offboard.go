@@ -40,17 +40,18 @@ type SuccessorShare struct {
 
 // OffboardOutcome is what an offboarding did besides handing customers over.
 type OffboardOutcome struct {
-	Reason          string        `json:"reason,omitempty"`
-	SessionsEnded   bool          `json:"sessions_ended"`
-	APIKeysRevoked  bool          `json:"api_keys_revoked"`
-	RemovedTeam     []store.Grant `json:"removed_team_memberships"`
-	RemovedShares   []store.Grant `json:"removed_shares"`
-	ReportsMoved    []int64       `json:"reports_moved"`
-	ReportsTo       *int64        `json:"reports_to"`
-	RefusedExports  []int64       `json:"refused_exports"`
-	RolesKept       []string      `json:"roles_kept"` // inert while the account is deactivated; kept for the record
-	NothingDeleted  bool          `json:"nothing_deleted"`
-	CustomersBefore int64         `json:"customers_before"`
+	Reason            string        `json:"reason,omitempty"`
+	SessionsEnded     bool          `json:"sessions_ended"`
+	APIKeysRevoked    bool          `json:"api_keys_revoked"`
+	RemovedTeam       []store.Grant `json:"removed_team_memberships"`
+	RemovedShares     []store.Grant `json:"removed_shares"`
+	ReportsMoved      []int64       `json:"reports_moved"`
+	ReportsTo         *int64        `json:"reports_to"`
+	RefusedExports    []int64       `json:"refused_exports"`
+	CancelledRequests []int64       `json:"cancelled_access_requests"`
+	RolesKept         []string      `json:"roles_kept"` // inert while the account is deactivated; kept for the record
+	NothingDeleted    bool          `json:"nothing_deleted"`
+	CustomersBefore   int64         `json:"customers_before"`
 }
 
 // CheckOffboard checks what an offboarding says on its own, before the data
@@ -76,7 +77,8 @@ func CheckOffboard(in *OffboardInput) error {
 // API keys end, customers (with their contacts, deals and activities) go
 // to successors or back to pools, the leaver leaves record teams and loses
 // shares, their direct reports get a new manager, their open exports are
-// refused. Nothing is deleted and the account keeps its audit history.
+// refused and their pending access requests cancelled. Nothing is deleted
+// and the account keeps its audit history.
 // With preview nothing changes and the report says what would.
 func (s *Service) Offboard(ctx context.Context, a *Actor, userID int64, in OffboardInput, preview bool) (LifecycleReport, error) {
 	var rep LifecycleReport
@@ -101,7 +103,8 @@ func (s *Service) Offboard(ctx context.Context, a *Actor, userID int64, in Offbo
 		}
 		return s.saveReport(ctx, tx, a, &rep, "user.offboard", map[string]any{"reason": in.Reason, "customers_handed_over": handedOver(rep.Handovers),
 			"team_removed": len(rep.Offboarding.RemovedTeam), "shares_removed": len(rep.Offboarding.RemovedShares), "reports_moved": rep.Offboarding.ReportsMoved,
-			"exports_refused": rep.Offboarding.RefusedExports})
+			"exports_refused":           rep.Offboarding.RefusedExports,
+			"access_requests_cancelled": rep.Offboarding.CancelledRequests})
 	})
 	rep.Preview = preview
 	return rep, err
@@ -257,6 +260,12 @@ func (s *Service) offboard(ctx context.Context, tx *store.Tx, a *Actor, userID i
 		}
 		if out.RefusedExports == nil {
 			out.RefusedExports = []int64{}
+		}
+		if out.CancelledRequests, err = tx.CancelPendingRequests(ctx, a.TenantID, userID, a.UserID, "the requester was offboarded", now); err != nil {
+			return err
+		}
+		if out.CancelledRequests == nil {
+			out.CancelledRequests = []int64{}
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
 	})

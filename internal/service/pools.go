@@ -243,12 +243,8 @@ func (s *Service) Return(ctx context.Context, a *Actor, customerID int64, in Ret
 // follow-up for their pool's auto-return period. It is idempotent, so two
 // nodes running it at once do no harm. It returns how many it moved.
 func (s *Service) ReturnIdleCustomers(ctx context.Context) (int, error) {
-	var tenants []int64
-	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		tenants, err = tx.TenantIDs(ctx)
-		return err
-	}); err != nil {
+	tenants, err := s.tenantIDs(ctx)
+	if err != nil {
 		return 0, err
 	}
 	moved := 0

@@ -56,7 +56,8 @@ var migrationSteps = map[int]func(*Tx, context.Context) error{
 }
 
 // Migrate applies every migration not yet recorded, each in its own
-// transaction, and returns how many it applied.
+// transaction, then the job queue's (jobqueue.go), and returns how many it
+// applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
 	ms, err := Migrations(db.Engine)
 	if err != nil {
@@ -99,5 +100,6 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			return applied, err
 		}
 	}
-	return applied, nil
+	n, err := db.migrateJobQueue(ctx)
+	return applied + n, err
 }
