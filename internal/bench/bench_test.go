@@ -138,3 +138,52 @@ func benchmarkExport(b *testing.B, db *store.DB) {
 		})
 	}
 }
+
+// TestMove moves a division head of a small generated tenant there and
+// back: the report shows the head losing and gaining whole divisions.
+func TestMove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service.New(db, slog.New(slog.DiscardHandler))
+		opts := demo.BulkOptions{Tenant: "small", Users: 300, Departments: 200, Customers: 3000, Contacts: 1, Seed: 5} // two divisions
+		if _, err := demo.Bulk(ctx, db, svc, opts, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		res, err := bench.Move(ctx, db, svc, "small", 1000, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Preview) != 2 || res.Apply <= 0 || res.MoveBack <= 0 || res.UsersAffected == 0 || res.MostGained == 0 || res.MostLost == 0 ||
+			res.FromDepartment == res.ToDepartment {
+			t.Errorf("got %+v", res)
+		}
+	})
+}
+
+// BenchmarkMove previews and applies the move of a division head of a
+// generated tenant of 20,000 customers to another division and back.
+func BenchmarkMove(b *testing.B) {
+	for _, e := range storetest.Engines() {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			ctx := context.Background()
+			svc := service.New(db, slog.New(slog.DiscardHandler))
+			svc.SetSubjectCacheVerify(false)
+			opts := demo.BulkOptions{Tenant: "mv", Users: 600, Departments: 200, Customers: 20_000, Contacts: 1, Seed: 9} // two divisions
+			if _, err := demo.Bulk(ctx, db, svc, opts, io.Discard); err != nil {
+				b.Fatal(err)
+			}
+			var preview, apply float64
+			n := 0
+			for b.Loop() {
+				res, err := bench.Move(ctx, db, svc, "mv", 5000, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				preview, apply, n = preview+res.Preview[0], apply+res.Apply, n+1
+			}
+			b.ReportMetric(preview/float64(n)*1e3, "preview-ms")
+			b.ReportMetric(apply/float64(n)*1e3, "apply-ms")
+		})
+	}
+}

@@ -28,7 +28,8 @@ type MoveResult struct {
 	MostLost       int64     `json:"most_customers_lost_by_one_user"`
 }
 
-// Move measures the move of the division head whose reports own closest to
+// Move measures the move of the division head (the head of a department
+// at depth 2: their manager sits elsewhere) whose division owns closest to
 // want customers: to another division, under that division's head, with
 // their customers following them. Moved under a new chain, the whole
 // subtree changes hands: the new head gains it and the old chain loses it.
@@ -49,7 +50,7 @@ func Move(ctx context.Context, db *store.DB, svc *service.Service, tenant string
 	var heads []org.User
 	for _, u := range c.users {
 		d := c.depts[u.DepartmentID]
-		if d.Depth == 2 && slices.Contains(c.roles[u.ID], "sales_director") && (u.ManagerID == nil || c.byID[*u.ManagerID].DepartmentID != u.DepartmentID) {
+		if d.Depth == 2 && (u.ManagerID == nil || c.byID[*u.ManagerID].DepartmentID != u.DepartmentID) {
 			heads = append(heads, u)
 		}
 	}
