@@ -229,6 +229,25 @@ func TestOffboardRefusals(t *testing.T) {
 		if r := o.m.do("POST", p("/users/%d/offboard", o.ids["a"]), map[string]any{"successor_id": o.ids["b"]}); r.status != 403 {
 			t.Errorf("a manager without manage_users offboards: %d", r.status)
 		}
+
+		// Someone who manages users but holds fewer functions than the
+		// target may neither move nor offboard them, and nobody moves
+		// themselves.
+		o.admin.must("POST", "/roles", map[string]any{"key": "hr", "name": "HR", "permissions": []any{}, "functions": []string{"manage_users"}}, 201, nil)
+		o.admin.mkUser("hr@acme.example", o.east, 0, "hr")
+		hr := e.login("acme", "hr@acme.example", pw)
+		var me struct{ User idOnly }
+		o.admin.must("GET", "/me", nil, 200, &me)
+		if r := hr.do("POST", p("/users/%d/offboard?preview=true", me.User.ID), map[string]any{"successor_id": o.ids["b"]}); r.status != 403 || r.errCode() != "target_exceeds_own" {
+			t.Errorf("HR offboards the administrator: %d %s", r.status, r.body)
+		}
+		if r := hr.do("POST", p("/users/%d/move?preview=true", me.User.ID), map[string]any{"department_id": o.west}); r.status != 403 || r.errCode() != "target_exceeds_own" {
+			t.Errorf("HR moves the administrator: %d %s", r.status, r.body)
+		}
+		if r := o.admin.do("POST", p("/users/%d/move?preview=true", me.User.ID), map[string]any{"department_id": o.west}); r.status != 403 || r.errCode() != "cannot_move_self" {
+			t.Errorf("the administrator moves themselves: %d %s", r.status, r.body)
+		}
+		hr.must("POST", p("/users/%d/offboard?preview=true", o.ids["a"]), map[string]any{"successor_id": o.ids["b"]}, 200, nil)
 	})
 }
 

@@ -145,8 +145,16 @@ func (s *Service) MoveUser(ctx context.Context, a *Actor, userID int64, in MoveI
 func (s *Service) move(ctx context.Context, tx *store.Tx, a *Actor, userID int64, in MoveInput) (LifecycleReport, error) {
 	now := s.now()
 	rep := LifecycleReport{Kind: "move", UserID: userID, ActorID: a.UserID, At: now, Handovers: []Handover{}}
+	if userID == a.UserID {
+		// A department or manager is a source of access: nobody sets
+		// their own.
+		return rep, errs.E(errs.Forbidden, "cannot_move_self", "you cannot move yourself; another administrator can")
+	}
 	u, err := tx.User(ctx, a.TenantID, userID)
 	if err != nil {
+		return rep, err
+	}
+	if err := s.notAbove(ctx, tx, a, userID); err != nil {
 		return rep, err
 	}
 	moved := u

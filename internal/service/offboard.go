@@ -117,6 +117,11 @@ func (s *Service) offboard(ctx context.Context, tx *store.Tx, a *Actor, userID i
 	if err != nil {
 		return rep, err
 	}
+	// Handing over the work of someone who holds functions the actor
+	// lacks would put that work in the actor's hands.
+	if err := s.notAbove(ctx, tx, a, userID); err != nil {
+		return rep, err
+	}
 	owned, err := tx.OwnedCustomerIDs(ctx, a.TenantID, []int64{userID})
 	if err != nil {
 		return rep, err
