@@ -142,6 +142,9 @@ type userView struct {
 	Done    string
 	Error   string
 	History []entryRow
+	// Lifecycle offers moving and offboarding the user, with the reports
+	// of those done (lifecycle_report.go).
+	Lifecycle userLifecycle
 }
 
 // assignmentRow is one role assignment.
@@ -214,6 +217,9 @@ func (c *Console) loadUser(r *http.Request, v *view, vals map[string]string, fe 
 		return nil, err
 	}
 	p.History = entryRows(v, d, hist)
+	if p.Lifecycle, err = c.userLifecycle(r, v, d, u); err != nil {
+		return nil, err
+	}
 	v.Title = u.Name
 	return p, nil
 }

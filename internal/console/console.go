@@ -20,7 +20,8 @@
 // Besides customers and the matrix, the console has the field catalogue
 // (custom fields, sensitivity, masks) with each role's field rules under its
 // matrix editor, the pools (claim and return), the sharing panel of a
-// customer (team and shares), the org and users with role assignments, the
+// customer (team and shares), the org and users with role assignments,
+// moving and offboarding a user with a preview and a stored report, the
 // audit trail with its verification, the sharing and restriction rules, the
 // security settings with the export controls beside them, exports (the form
 // on the customer list, progress, downloads, approvals), imports with their
@@ -129,6 +130,7 @@ func (c *Console) Handler() http.Handler {
 	c.fieldRoutes(mux)
 	c.transferRoutes(mux)
 	c.requestRoutes(mux)
+	c.lifecycleRoutes(mux)
 	mux.Handle("/", c.public(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		return errs.NotVisible("page")
 	}))

@@ -183,9 +183,11 @@ type grantTable struct {
 }
 
 // parsePages parses each page template together with the layout. A page
-// file defines "content"; the layout wraps it.
+// file defines "content"; the layout wraps it. A file named part_*.html is
+// no page: it defines templates that several pages draw (a lifecycle
+// report, on its preview and its stored page), parsed in with the layout.
 func parsePages() map[string]*template.Template {
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/part_*.html"))
 	pages := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -193,7 +195,7 @@ func parsePages() map[string]*template.Template {
 	}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "part_") {
 			continue
 		}
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
