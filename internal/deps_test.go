@@ -23,17 +23,18 @@ var allowed = map[string][]string{
 	"authn":           {"errs"},
 	"mask":            {},
 	"audit":           {"errs"},
+	"policy":          {"errs", "fieldcheck", "access"},
 	"store":           {"errs", "org", "crm", "access", "audit", "fields"},
 	"store/storetest": {"store"},
-	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store", "fields", "sheet"},
-	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store", "fields"},
+	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store", "fields", "sheet", "policy"},
+	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store", "fields", "policy"},
 	"console":         {"errs", "org", "crm", "access", "audit", "service", "store", "fields"},
 	"server":          {"httpapi", "console", "service"},
 	"demo":            {"errs", "org", "crm", "access", "service", "store"},
 	"bench":           {"errs", "org", "crm", "access", "service", "store"},
 	"auditstream":     {"errs", "audit"},
 	"jobs":            {"errs", "service", "store"},
-	"cli":             {"errs", "audit", "auditstream", "store", "service", "server", "demo", "bench", "jobs"},
+	"cli":             {"errs", "audit", "auditstream", "store", "service", "server", "demo", "bench", "jobs", "policy"},
 }
 
 // forbiddenStd are standard packages the pure centre must not import.
@@ -46,6 +47,7 @@ var forbiddenStd = map[string][]string{
 	"mask":   {"database/sql", "net/http", "os"},
 	"fields": {"database/sql", "net/http", "os"},
 	"audit":  {"database/sql", "net/http", "os"},
+	"policy": {"database/sql", "net/http", "os"},
 }
 
 func TestImportRules(t *testing.T) {

@@ -2,9 +2,10 @@ package access
 
 // Presets returns the preset roles every tenant starts with. They may be
 // edited; "administrator / editor / read-only" levels are these presets, not
-// a separate mechanism.
+// a separate mechanism. The last three are the 三员分立 administrators
+// (DutyPresets).
 func Presets() []Role {
-	return []Role{
+	return append([]Role{
 		preset("administrator", "Administrator", "Everything, for the tenant's administrators.",
 			matrix(All, all(), Objects...), adminFunctions()...).withFields(everyField(FieldEdit)...),
 		preset("sales_director", "Sales Director", "A sales division: its whole department tree.",
@@ -28,7 +29,7 @@ func Presets() []Role {
 			matrix(All, []Action{View}, Objects...), ViewAudit).withFields(contactDetails(FieldMasked, true)...),
 		preset("read_only", "Read-only", "Reads the customers of their own department tree.",
 			matrix(DepartmentTree, []Action{View}, Objects...)),
-	}
+	}, DutyPresets()...)
 }
 
 func preset(key, name, desc string, perms []Permission, fns ...Function) Role {

@@ -25,6 +25,7 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	exports := fs.String("export", "", "instead, export every customer once per format (csv,xlsx) as a masked exporter")
 	move := fs.Int("move", 0, "instead, preview and apply the move of the division head whose reports own closest to this many customers")
+	review := fs.Int("review", 0, "instead, run this many access review campaigns over every user (start, a batch of decisions, evidence, close)")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -34,6 +35,15 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	}
 	defer db.Close()
 	svc := service.New(db, logger(env.Stderr, "warn"))
+	if *review > 0 {
+		res, err := bench.Review(ctx, db, svc, o.Tenant, *review)
+		if err != nil {
+			return err
+		}
+		e := json.NewEncoder(env.Stdout)
+		e.SetIndent("", "  ")
+		return e.Encode(res)
+	}
 	if *move > 0 {
 		res, err := bench.Move(ctx, db, svc, o.Tenant, *move, 3)
 		if err != nil {

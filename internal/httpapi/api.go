@@ -44,6 +44,7 @@ type Route struct {
 	JSONL    bool     // ?format=jsonl answers it as JSON Lines
 	Files    []string // the route answers a file of one of these content types (fileStream)
 	Upload   []string // the request body is a file of one of these content types, read by the handler
+	YAML     bool     // the body, or else the response, may also be application/yaml, with the same schema
 	limits   []string // session limits under which the route still works (see service.LimitError)
 	handle   func(a *API, w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error)
 }

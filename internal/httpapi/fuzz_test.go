@@ -14,6 +14,7 @@ import (
 	"steward/internal/errs"
 	"steward/internal/fieldcheck"
 	"steward/internal/org"
+	"steward/internal/policy"
 	"steward/internal/service"
 	"steward/internal/store"
 )
@@ -77,6 +78,20 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		// Access requests.
 		reflect.TypeFor[service.AccessRequestInput](): target(service.CheckAccessRequest),
 		reflect.TypeFor[AccessDecision]():             target(func(AccessDecision) error { return nil }),
+
+		// Separation of duties.
+		reflect.TypeFor[service.SoDRuleInput]():    target(service.CheckSoDRule),
+		reflect.TypeFor[service.SoDProfileInput](): target(func(service.SoDProfileInput) error { return nil }),
+
+		// Least-privilege proposals.
+		reflect.TypeFor[service.ProposalInput](): target(service.CheckProposal),
+
+		// Access review campaigns.
+		reflect.TypeFor[service.ReviewInput]():         target(service.CheckReview),
+		reflect.TypeFor[service.ReviewDecisionInput](): target(service.CheckReviewDecisions),
+
+		// Policy as code (POST /policy reads YAML too: policy.FuzzParsePolicy).
+		reflect.TypeFor[policy.Document](): target(func(d policy.Document) error { return d.Validate() }),
 	}
 }
 
@@ -201,6 +216,17 @@ var bodySeeds = []string{
 	`{"successor_id":5,"successors":[{"successor_id":6,"customer_ids":[1,2]}],"return_to_pool":true,"pool_id":2,"reports_to":0,"reason":"left"}`,
 	`{"kind":"customer","customer_id":42,"level":"edit","reason":"covering Li's accounts","duration":"72h"}`,
 	`{"kind":"role","role":"auditor","reason":"year-end audit","duration":"90d"}`, `{"comment":"ok for the audit"}`,
+	`{"name":"four eyes","holdings":["customer.export","function:approve_exports"],"mode":"justify","description":"exporters do not approve"}`,
+	`{"name":"x","holdings":["duty:system","duty:janitor","function:root","tenant.view",""],"mode":"warn"}`, `{"separation_of_duties":true}`,
+	`{"role":"sales_director","reason":"cover","justification":"covering the director's leave"}`,
+	`{"kind":"remove_role","user_id":7,"role":"exporter"}`,
+	`{"kind":"narrow_role","role":"sales_rep","cells":[{"object":"contact","action":"delete","scope":"none"}],"functions":["manage_pools"]}`,
+	`{"kind":"narrow_role","role":"x","user_id":3,"cells":[{"object":"tenant","action":"view","scope":"wide"},{"object":"tenant","action":"view","scope":"wide"}]}`,
+	`{"name":"Q3 review","scope":{"departments":[2],"include_subdepartments":true,"functions":["export","approve_exports"],"kinds":["role","share"]},"reviewers":{"rule":"named","users":[4,5]},"deadline":"2030-01-01T00:00:00Z","undecided":"escalate","escalation_days":7,"fallback":"revoke","recurrence_days":90}`,
+	`{"name":"r","scope":{"all":true,"roles":["x"]},"reviewers":{"rule":"boss","users":[0,0]},"deadline":"0001-01-01T00:00:00Z","undecided":"keep","escalation_days":-1}`,
+	`{"decisions":[{"item_id":1,"decision":"certify"},{"item_id":2,"decision":"revoke","comment":"left the team"},{"item_id":1,"decision":"maybe"}]}`,
+	`{"version":1,"roles":[{"key":"intern","name":"Intern","permissions":{"customer":{"view":"own"}},"fields":{"contact":{"phone":"masked"}},"reveal":{"contact":["phone"]}}],"pools":[{"name":"p","departments":[2],"holding_cap":5}]}`,
+	`{"version":1,"sharing_rules":[{"name":"s","criteria":{"field":"level","op":"equals","value":"A"},"principal":{"role":"x","group":2},"level":"own"}],"restriction_rules":null}`,
 	// wrong types, unknown, server-set and duplicate fields
 	`{"name":5}`, `{"name":["a"]}`, `{"members":"1,2"}`, `{"parent_id":"1"}`, `{"occurred_at":"yesterday"}`,
 	`{"nmae":"typo"}`, `{"owner_id":1,"name":"x"}`, `{"tenant_id":2}`, `{"id":1}`, `{"name":"a","name":"b"}`,

@@ -153,10 +153,17 @@ func operation(rt Route, body *Schema, b *schemaBuilder, errRef *Schema) *Operat
 			ok.Content[jsonlType] = &MediaType{Schema: &Schema{Type: "string"}}
 		}
 	}
-	if len(rt.Files) > 0 {
+	if len(rt.Files) > 0 && ok.Content == nil {
 		ok.Content = map[string]*MediaType{}
-		for _, ct := range rt.Files {
-			ok.Content[ct] = &MediaType{Schema: &Schema{Type: "string", Format: "binary"}}
+	}
+	for _, ct := range rt.Files { // besides the JSON response, if the route has one (?format=pdf)
+		ok.Content[ct] = &MediaType{Schema: &Schema{Type: "string", Format: "binary"}}
+	}
+	if rt.YAML {
+		if op.RequestBody != nil {
+			op.RequestBody.Content[yamlType] = &MediaType{Schema: body}
+		} else if ok.Content != nil {
+			ok.Content[yamlType] = &MediaType{Schema: ok.Content[jsonType].Schema}
 		}
 	}
 	op.Responses[strconv.Itoa(status)] = ok

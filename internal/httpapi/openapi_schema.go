@@ -43,6 +43,8 @@ var knownTypes = map[reflect.Type]Schema{
 	reflect.TypeFor[access.Scope]():       {Type: "string", Enum: strs(access.Scopes)},
 	reflect.TypeFor[access.Function]():    {Type: "string", Enum: strs(access.Functions)},
 	reflect.TypeFor[access.FieldAccess](): {Type: "string", Enum: strs(access.FieldAccesses)},
+	reflect.TypeFor[access.SoDMode]():     {Type: "string", Enum: []string{string(access.SoDRefuse), string(access.SoDJustify)}},
+	reflect.TypeFor[access.Duty]():        {Type: "string", Enum: strs(access.Duties)},
 	reflect.TypeFor[fields.Type]():        {Type: "string", Enum: strs(fields.Types)},
 	reflect.TypeFor[fields.Mask]():        {Type: "string", Enum: strs(fields.Masks)},
 	reflect.TypeFor[crm.Custom](): {Type: "object", AdditionalProperties: &Schema{},

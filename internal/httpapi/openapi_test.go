@@ -201,6 +201,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	importExchanges(c)
 	lifecycleExchanges(c, ids)
 	requestExchanges(c, ids)
+	policyExchanges(c)
+	sodExchanges(c, ids)
+	insightExchanges(c, ids)
+	reviewExchanges(c, ids)
 	c.call("POST", "/auth/logout", nil, http.StatusNoContent)
 	for _, rt := range httpapi.Routes() {
 		status := rt.Status

@@ -24,7 +24,8 @@ type task struct {
 // a minute is the delay a tenant may see before a checkpoint is signed, an
 // orphaned export resumes, an expired file goes or an idle customer
 // returns. Grant expiry tidies rows that checks already ignore, so its
-// delay is invisible to access.
+// delay is invisible to access. Access review rounds and reminders are
+// hourly.
 func tasks(svc *service.Service) []task {
 	return []task{
 		{name: "audit_checkpoint", every: time.Minute, run: counted(svc.CheckpointAll)},
@@ -34,6 +35,12 @@ func tasks(svc *service.Service) []task {
 		{name: "export_expiry", every: time.Minute, run: svc.ExpireExports, done: "deleted expired export files"},
 		{name: "pool_return", every: time.Minute, run: counted(svc.ReturnIdleCustomers), done: "returned idle customers to their pools"},
 		{name: "grant_expiry", every: time.Minute, run: counted(svc.ExpireGrants), done: "removed expired grants"},
+		// Access reviews: a deadline applies within a minute (revoking a large
+		// campaign's undecided items may take minutes); rounds recur and
+		// reminders go out on a scale of days, so hourly is soon enough.
+		{name: "review_deadline", every: time.Minute, timeout: 30 * time.Minute, run: counted(svc.CloseDueReviews), done: "applied access review deadlines"},
+		{name: "review_recurrence", every: time.Hour, timeout: 30 * time.Minute, run: counted(svc.RecurReviews), done: "started recurring access reviews"},
+		{name: "review_reminders", every: time.Hour, run: counted(svc.RemindReviewers), done: "reminded access reviewers"},
 	}
 }
 

@@ -119,8 +119,8 @@ func TestHostileInput(t *testing.T) {
 		}
 		var roles struct{ Items []idOnly }
 		admin.must("GET", "/roles", nil, 200, &roles)
-		if len(roles.Items) != 8 {
-			t.Errorf("%d roles after hostile requests, want the 8 presets", len(roles.Items))
+		if len(roles.Items) != 11 {
+			t.Errorf("%d roles after hostile requests, want the 11 presets", len(roles.Items))
 		}
 	})
 }

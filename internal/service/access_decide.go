@@ -56,7 +56,7 @@ func (s *Service) DecideAccessRequest(ctx context.Context, a *Actor, id int64, a
 		action, extra := "access_request.refuse", map[string]any{"comment": comment}
 		if approve {
 			exp := now.Add(time.Duration(r.DurationSeconds) * time.Second)
-			grantID, err := s.grantRequest(ctx, tx, a, r, exp)
+			grantID, err := s.grantRequest(ctx, tx, a, r, exp, comment)
 			if err != nil {
 				return err
 			}
@@ -143,10 +143,12 @@ func (s *Service) mayDecide(ctx context.Context, tx *store.Tx, a *Actor, r store
 		if !ok {
 			return errs.E(errs.Conflict, "role_removed", "the role asked for no longer exists")
 		}
-		for _, f := range role.Functions {
-			if !a.Subject.Can(f) {
-				return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot grant a role with the %s function, which you do not hold", f)
-			}
+		profile, err := tx.SoDProfile(ctx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		if f, ok := (sodState{profile: profile}).ungivable(a, role.Functions); ok {
+			return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot grant a role with the %s function, which you do not hold", f)
 		}
 		return nil
 	}
@@ -169,8 +171,10 @@ func (s *Service) mayDecide(ctx context.Context, tx *store.Tx, a *Actor, r store
 }
 
 // grantRequest makes an approved request's grant through the code of a
-// manual grant, with its rules and audit entry, and returns its id.
-func (s *Service) grantRequest(ctx context.Context, tx *store.Tx, a *Actor, r store.AccessRequest, exp time.Time) (int64, error) {
+// manual grant, with its rules and audit entry, and returns its id. The
+// approver's comment is the justification a separation-of-duties rule may
+// ask of a role grant.
+func (s *Service) grantRequest(ctx context.Context, tx *store.Tx, a *Actor, r store.AccessRequest, exp time.Time, comment string) (int64, error) {
 	u, err := tx.User(ctx, a.TenantID, r.RequesterID)
 	if err != nil {
 		return 0, err
@@ -196,7 +200,7 @@ func (s *Service) grantRequest(ctx context.Context, tx *store.Tx, a *Actor, r st
 		}
 		return 0, err
 	}
-	if err := s.assign(ctx, tx, a, r.RequesterID, role.Key, &exp, reason, "role"); err != nil {
+	if err := s.assignWith(ctx, tx, a, r.RequesterID, role.Key, &exp, reason, SoDJustifyInfo{Text: comment, Field: "comment"}, "role"); err != nil {
 		return 0, err
 	}
 	held, err := tx.Assignments(ctx, a.TenantID, r.RequesterID)

@@ -23,9 +23,10 @@ const maxKeyLifetime = 366 * 24 * time.Hour
 // APIKeyInput asks for a key: a name, the roles it acts with (a subset of
 // the creator's) and when it expires.
 type APIKeyInput struct {
-	Name      string    `json:"name"`
-	Roles     []string  `json:"roles"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Name          string    `json:"name"`
+	Roles         []string  `json:"roles"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	Justification string    `json:"justification,omitempty" doc:"why roles a separation-of-duties rule allows together with a justification are combined in the key; at least 10 characters"`
 }
 
 // NewAPIKey is a created key with its secret, shown this once.
@@ -68,11 +69,23 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *Actor, in APIKeyInput) (N
 		if err := s.needStepUp(ctx, tx, a); err != nil {
 			return err
 		}
+		st, err := s.sodStateOf(ctx, tx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		just := SoDJustifyInfo{Text: in.Justification, Field: "justification"}
+		justified := keyFindings(st, a.UserID, in.Roles)
+		if err := judgeSoD(justified, "roles", just); err != nil {
+			return err
+		}
 		if err := tx.CreateAPIKey(ctx, &out.APIKey, hash); err != nil {
 			return err
 		}
-		return s.rec(ctx, tx, a, event{action: "api_key.create", targetType: "api_key", targetID: out.ID,
-			details: map[string]any{"roles": out.Roles, "expires_at": out.ExpiresAt}})
+		if err := s.rec(ctx, tx, a, event{action: "api_key.create", targetType: "api_key", targetID: out.ID,
+			details: map[string]any{"roles": out.Roles, "expires_at": out.ExpiresAt}}); err != nil {
+			return err
+		}
+		return s.recordJustified(ctx, tx, a, justified, store.GrantAPIKey, out.ID, 0, in.Justification)
 	})
 	return out, err
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"steward/internal/access"
@@ -174,11 +175,18 @@ func (s *Service) RemoveTeamMember(ctx context.Context, a *Actor, customerID, us
 		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Customer, access.Share); err != nil {
 			return err
 		}
-		if err := tx.RemoveTeamMember(ctx, a.TenantID, customerID, userID); err != nil {
-			return err
-		}
-		return s.recGrant(ctx, tx, a, "team.remove", store.Grant{CustomerID: customerID, Principal: access.Principal{Type: access.PrincipalUser, ID: userID}})
+		return s.removeTeamMember(ctx, tx, a, a.TenantID, store.Grant{CustomerID: customerID, Principal: access.Principal{Type: access.PrincipalUser, ID: userID}}, nil)
 	})
+}
+
+// removeTeamMember takes g's user off g's customer's team in the caller's
+// transaction and records it, with extra details such as the access review
+// that decided it (whose deadline acts with a nil actor).
+func (s *Service) removeTeamMember(ctx context.Context, tx *store.Tx, a *Actor, tenantID int64, g store.Grant, extra map[string]any) error {
+	if err := tx.RemoveTeamMember(ctx, tenantID, g.CustomerID, g.Principal.ID); err != nil {
+		return err
+	}
+	return s.recordGrant(ctx, tx, a, tenantID, "team.remove", g, extra)
 }
 
 // RemoveShare removes one share of a customer.
@@ -191,25 +199,38 @@ func (s *Service) RemoveShare(ctx context.Context, a *Actor, customerID, shareID
 		if err != nil {
 			return err
 		}
-		if err := tx.RemoveShare(ctx, a.TenantID, customerID, shareID); err != nil {
-			return err
-		}
 		for _, g := range shares {
 			if g.ID == shareID {
-				return s.recGrant(ctx, tx, a, "share.remove", g)
+				return s.removeShare(ctx, tx, a, a.TenantID, g, nil)
 			}
 		}
-		return nil
+		return tx.RemoveShare(ctx, a.TenantID, customerID, shareID) // not found
 	})
+}
+
+// removeShare removes the share g in the caller's transaction and records
+// it, as removeTeamMember does a team place.
+func (s *Service) removeShare(ctx context.Context, tx *store.Tx, a *Actor, tenantID int64, g store.Grant, extra map[string]any) error {
+	if err := tx.RemoveShare(ctx, tenantID, g.CustomerID, g.ID); err != nil {
+		return err
+	}
+	return s.recordGrant(ctx, tx, a, tenantID, "share.remove", g, extra)
 }
 
 // recGrant records a team or share change against the customer and, when
 // it names one user, against that user's permission history.
 func (s *Service) recGrant(ctx context.Context, tx *store.Tx, a *Actor, action string, g store.Grant) error {
+	return s.recordGrant(ctx, tx, a, a.TenantID, action, g, nil)
+}
+
+// recordGrant is recGrant for a tenant and an actor that may be nil, with
+// extra details.
+func (s *Service) recordGrant(ctx context.Context, tx *store.Tx, a *Actor, tenantID int64, action string, g store.Grant, extra map[string]any) error {
 	links := store.AuditLinks{Customer: g.CustomerID}
 	if g.Principal.Type == access.PrincipalUser {
 		links.User = g.Principal.ID
 	}
-	return s.rec(ctx, tx, a, event{action: action, targetType: "customer", targetID: g.CustomerID, links: links,
-		details: map[string]any{"grant_id": g.ID, "principal": g.Principal, "level": g.Level, "expires_at": g.ExpiresAt, "reason": g.Reason}})
+	details := map[string]any{"grant_id": g.ID, "principal": g.Principal, "level": g.Level, "expires_at": g.ExpiresAt, "reason": g.Reason}
+	maps.Copy(details, extra)
+	return s.record(ctx, tx, a, tenantID, event{action: action, targetType: "customer", targetID: g.CustomerID, links: links, details: details})
 }

@@ -54,11 +54,23 @@ func (s *Service) Pools(ctx context.Context, a *Actor) ([]store.StoredPool, erro
 
 // SavePool creates (id 0) or replaces a pool.
 func (s *Service) SavePool(ctx context.Context, a *Actor, id int64, in PoolInput) (store.StoredPool, error) {
+	if err := a.need(access.ManagePools); err != nil {
+		return store.StoredPool{Pool: access.Pool{ID: id}}, err
+	}
+	var p store.StoredPool
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		p, err = s.savePool(ctx, tx, a, id, in)
+		return err
+	})
+	return p, err
+}
+
+// savePool is SavePool inside the caller's transaction: a policy document
+// applies its pools through it (policy_apply.go).
+func (s *Service) savePool(ctx context.Context, tx *store.Tx, a *Actor, id int64, in PoolInput) (store.StoredPool, error) {
 	p := store.StoredPool{Pool: access.Pool{ID: id, Departments: in.Departments},
 		PoolSettings: store.PoolSettings{HoldingCap: in.HoldingCap, CooldownDays: in.CooldownDays, AutoReturnDays: in.AutoReturnDays}}
-	if err := a.need(access.ManagePools); err != nil {
-		return p, err
-	}
 	var err error
 	if p.Name, err = fieldcheck.Name("name", in.Name, 100); err != nil {
 		return p, err
@@ -74,29 +86,26 @@ func (s *Service) SavePool(ctx context.Context, a *Actor, id int64, in PoolInput
 	if len(in.Departments) == 0 {
 		return p, errs.Field("departments", "field_required", "a pool needs at least one member department")
 	}
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		for i, d := range in.Departments {
-			if _, err := tx.Department(ctx, a.TenantID, d); err != nil {
-				return errs.Field("departments["+strconv.Itoa(i)+"]", "invalid_reference", "departments names no department")
-			}
+	for i, d := range in.Departments {
+		if _, err := tx.Department(ctx, a.TenantID, d); err != nil {
+			return p, errs.Field("departments["+strconv.Itoa(i)+"]", "invalid_reference", "departments names no department")
 		}
-		var before *store.StoredPool
-		if id != 0 {
-			b, err := findPool(ctx, tx, a.TenantID, id)
-			if err != nil {
-				return err
-			}
-			before = &b
+	}
+	var before *store.StoredPool
+	if id != 0 {
+		b, err := findPool(ctx, tx, a.TenantID, id)
+		if err != nil {
+			return p, err
 		}
-		if err := tx.SavePool(ctx, a.TenantID, &p, s.now()); err != nil {
-			return err
-		}
-		if err := s.rec(ctx, tx, a, ruleEvent("pool", id, p.ID, before, p)); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
-	})
-	return p, err
+		before = &b
+	}
+	if err := tx.SavePool(ctx, a.TenantID, &p, s.now()); err != nil {
+		return p, err
+	}
+	if err := s.rec(ctx, tx, a, ruleEvent("pool", id, p.ID, before, p)); err != nil {
+		return p, err
+	}
+	return p, tx.BumpPolicy(ctx, a.TenantID)
 }
 
 // DeletePool removes a pool that holds no customers.
@@ -104,15 +113,18 @@ func (s *Service) DeletePool(ctx context.Context, a *Actor, id int64) error {
 	if err := a.need(access.ManagePools); err != nil {
 		return err
 	}
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.DeletePool(ctx, a.TenantID, id); err != nil {
-			return err
-		}
-		if err := s.rec(ctx, tx, a, event{action: "pool.delete", targetType: "pool", targetID: id}); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
-	})
+	return s.DB.Write(ctx, func(tx *store.Tx) error { return s.deletePool(ctx, tx, a, id) })
+}
+
+// deletePool is DeletePool inside the caller's transaction.
+func (s *Service) deletePool(ctx context.Context, tx *store.Tx, a *Actor, id int64) error {
+	if err := tx.DeletePool(ctx, a.TenantID, id); err != nil {
+		return err
+	}
+	if err := s.rec(ctx, tx, a, event{action: "pool.delete", targetType: "pool", targetID: id}); err != nil {
+		return err
+	}
+	return tx.BumpPolicy(ctx, a.TenantID)
 }
 
 // PoolCustomers lists the unowned customers of a pool the actor belongs to.

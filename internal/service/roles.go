@@ -46,6 +46,9 @@ type RoleInput struct {
 	Permissions *[]access.Permission `json:"permissions"`
 	Functions   *[]access.Function   `json:"functions"`
 	Fields      *[]access.FieldRule  `json:"fields"`
+	// Justification is needed only when the change puts holders in breach
+	// of a justify separation-of-duties rule; it is not part of the role.
+	Justification string `json:"justification,omitempty" doc:"why holders' conflicts a separation-of-duties rule allows with a justification are accepted; at least 10 characters"`
 }
 
 // SaveRole creates a role (key "") or replaces the given parts of one. The
@@ -58,56 +61,75 @@ func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInp
 		return r, err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.needStepUp(ctx, tx, a); err != nil {
-			return err
-		}
-		var before *access.Role
-		if key != "" {
-			var err error
-			if r, err = tx.Role(ctx, a.TenantID, key); err != nil {
-				return err
-			}
-			b := r
-			before = &b
-			if in.Key != nil && *in.Key != key {
-				return errs.Field("key", "field_read_only", "a role's key cannot change")
-			}
-		} else {
-			r.Key = deref(in.Key)
-			if in.Name == nil {
-				return errs.Field("name", "field_required", "name is required")
-			}
-		}
-		if err := applyRole(&r, in); err != nil {
-			return err
-		}
-		if err := s.knownFields(ctx, tx, a.TenantID, r.Fields); err != nil {
-			return err
-		}
-		for _, f := range r.Functions {
-			if !a.Subject.Can(f) {
-				return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot give a role the %s function, which you do not hold", f)
-			}
-		}
-		if before != nil {
-			if err := s.holdersCanBear(ctx, tx, a.TenantID, *before, r); err != nil {
-				return err
-			}
-		}
-		if err := tx.SaveRole(ctx, a.TenantID, &r, s.now()); err != nil {
-			return err
-		}
-		action := "role.update"
-		if before == nil {
-			action = "role.create"
-		}
-		if err := s.rec(ctx, tx, a, event{action: action, targetType: "role", targetID: r.ID,
-			details: map[string]any{"key": r.Key, "before": roleState(before), "after": roleState(&r)}}); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
+		var err error
+		r, err = s.saveRole(ctx, tx, a, key, in)
+		return err
 	})
 	return r, err
+}
+
+// saveRole is SaveRole inside the caller's transaction: a least-privilege
+// proposal narrows a role inside its measured preview (insights_apply.go).
+func (s *Service) saveRole(ctx context.Context, tx *store.Tx, a *Actor, key string, in RoleInput) (access.Role, error) {
+	var r access.Role
+	if err := s.needStepUp(ctx, tx, a); err != nil {
+		return r, err
+	}
+	var before *access.Role
+	if key != "" {
+		var err error
+		if r, err = tx.Role(ctx, a.TenantID, key); err != nil {
+			return r, err
+		}
+		b := r
+		before = &b
+		if in.Key != nil && *in.Key != key {
+			return r, errs.Field("key", "field_read_only", "a role's key cannot change")
+		}
+	} else {
+		r.Key = deref(in.Key)
+		if in.Name == nil {
+			return r, errs.Field("name", "field_required", "name is required")
+		}
+	}
+	if err := applyRole(&r, in); err != nil {
+		return r, err
+	}
+	if err := s.knownFields(ctx, tx, a.TenantID, r.Fields); err != nil {
+		return r, err
+	}
+	st, err := s.sodStateOf(ctx, tx, a.TenantID)
+	if err != nil {
+		return r, err
+	}
+	if f, ok := st.ungivable(a, r.Functions); ok {
+		return r, errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot give a role the %s function, which you do not hold", f)
+	}
+	if before != nil {
+		if err := s.holdersCanBear(ctx, tx, a.TenantID, *before, r); err != nil {
+			return r, err
+		}
+	}
+	justified, err := s.enforceSoD(ctx, tx, a, st, SoDChange{Roles: []access.Role{r}, Field: roleField(in),
+		Justification: SoDJustifyInfo{Text: in.Justification, Field: "justification"}})
+	if err != nil {
+		return r, err
+	}
+	if err := tx.SaveRole(ctx, a.TenantID, &r, s.now()); err != nil {
+		return r, err
+	}
+	if err := s.recordJustified(ctx, tx, a, justified, store.GrantRoleEdit, r.ID, r.ID, in.Justification); err != nil {
+		return r, err
+	}
+	action := "role.update"
+	if before == nil {
+		action = "role.create"
+	}
+	if err := s.rec(ctx, tx, a, event{action: action, targetType: "role", targetID: r.ID,
+		details: map[string]any{"key": r.Key, "before": roleState(before), "after": roleState(&r)}}); err != nil {
+		return r, err
+	}
+	return r, tx.BumpPolicy(ctx, a.TenantID)
 }
 
 func applyRole(r *access.Role, in RoleInput) error {
@@ -165,22 +187,26 @@ func (s *Service) DeleteRole(ctx context.Context, a *Actor, key string) error {
 	if err := a.need(access.ManageRoles); err != nil {
 		return err
 	}
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.needStepUp(ctx, tx, a); err != nil {
-			return err
-		}
-		r, err := tx.Role(ctx, a.TenantID, key)
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteRole(ctx, a.TenantID, r); err != nil {
-			return err
-		}
-		if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
-			return err
-		}
-		return s.rec(ctx, tx, a, event{action: "role.delete", targetType: "role", targetID: r.ID, details: map[string]any{"key": r.Key, "before": roleState(&r)}})
-	})
+	return s.DB.Write(ctx, func(tx *store.Tx) error { return s.deleteRole(ctx, tx, a, key) })
+}
+
+// deleteRole is DeleteRole inside the caller's transaction: a policy
+// document removes roles through it (policy_apply.go).
+func (s *Service) deleteRole(ctx context.Context, tx *store.Tx, a *Actor, key string) error {
+	if err := s.needStepUp(ctx, tx, a); err != nil {
+		return err
+	}
+	r, err := tx.Role(ctx, a.TenantID, key)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteRole(ctx, a.TenantID, r); err != nil {
+		return err
+	}
+	if err := tx.BumpPolicy(ctx, a.TenantID); err != nil {
+		return err
+	}
+	return s.rec(ctx, tx, a, event{action: "role.delete", targetType: "role", targetID: r.ID, details: map[string]any{"key": r.Key, "before": roleState(&r)}})
 }
 
 // roleState is a role's grants as the audit trail keeps them.

@@ -44,10 +44,22 @@ func (s *Service) SharingRules(ctx context.Context, a *Actor) ([]store.StoredSha
 // SaveSharingRule creates (id 0) or replaces a sharing rule. It takes effect
 // on the next request: matching customers are shared from then on.
 func (s *Service) SaveSharingRule(ctx context.Context, a *Actor, id int64, in SharingRuleInput) (store.StoredSharingRule, error) {
-	r := store.StoredSharingRule{SharingRule: access.SharingRule{ID: id, Criteria: in.Criteria, Principal: in.Principal, Level: in.Level}}
 	if err := a.need(access.ManageSharing); err != nil {
-		return r, err
+		return store.StoredSharingRule{SharingRule: access.SharingRule{ID: id}}, err
 	}
+	var r store.StoredSharingRule
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = s.saveSharingRule(ctx, tx, a, id, in)
+		return err
+	})
+	return r, err
+}
+
+// saveSharingRule is SaveSharingRule inside the caller's transaction: a
+// policy document applies its rules through it (policy_apply.go).
+func (s *Service) saveSharingRule(ctx context.Context, tx *store.Tx, a *Actor, id int64, in SharingRuleInput) (store.StoredSharingRule, error) {
+	r := store.StoredSharingRule{SharingRule: access.SharingRule{ID: id, Criteria: in.Criteria, Principal: in.Principal, Level: in.Level}}
 	var err error
 	if r.Name, r.Reason, err = ruleText(in.Name, in.Reason); err != nil {
 		return r, err
@@ -60,23 +72,20 @@ func (s *Service) SaveSharingRule(ctx context.Context, a *Actor, id int64, in Sh
 	}
 	by := a.UserID
 	r.CreatedBy = &by
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.checkPrincipal(ctx, tx, a, in.Principal, "principal"); err != nil {
-			return err
-		}
-		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SharingRules, func(x store.StoredSharingRule) int64 { return x.ID })
-		if err != nil {
-			return err
-		}
-		if err := tx.SaveSharingRule(ctx, a.TenantID, &r, s.now()); err != nil {
-			return err
-		}
-		if err := s.rec(ctx, tx, a, ruleEvent("sharing_rule", id, r.ID, before, r.SharingRule)); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
-	})
-	return r, err
+	if err := s.checkPrincipal(ctx, tx, a, in.Principal, "principal"); err != nil {
+		return r, err
+	}
+	before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SharingRules, func(x store.StoredSharingRule) int64 { return x.ID })
+	if err != nil {
+		return r, err
+	}
+	if err := tx.SaveSharingRule(ctx, a.TenantID, &r, s.now()); err != nil {
+		return r, err
+	}
+	if err := s.rec(ctx, tx, a, ruleEvent("sharing_rule", id, r.ID, before, r.SharingRule)); err != nil {
+		return r, err
+	}
+	return r, tx.BumpPolicy(ctx, a.TenantID)
 }
 
 // DeleteSharingRule removes a sharing rule.
@@ -84,19 +93,22 @@ func (s *Service) DeleteSharingRule(ctx context.Context, a *Actor, id int64) err
 	if err := a.need(access.ManageSharing); err != nil {
 		return err
 	}
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SharingRules, func(x store.StoredSharingRule) int64 { return x.ID })
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteSharingRule(ctx, a.TenantID, id); err != nil {
-			return err
-		}
-		if err := s.rec(ctx, tx, a, event{action: "sharing_rule.delete", targetType: "sharing_rule", targetID: id, details: map[string]any{"before": before}}); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
-	})
+	return s.DB.Write(ctx, func(tx *store.Tx) error { return s.deleteSharingRule(ctx, tx, a, id) })
+}
+
+// deleteSharingRule is DeleteSharingRule inside the caller's transaction.
+func (s *Service) deleteSharingRule(ctx context.Context, tx *store.Tx, a *Actor, id int64) error {
+	before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SharingRules, func(x store.StoredSharingRule) int64 { return x.ID })
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteSharingRule(ctx, a.TenantID, id); err != nil {
+		return err
+	}
+	if err := s.rec(ctx, tx, a, event{action: "sharing_rule.delete", targetType: "sharing_rule", targetID: id, details: map[string]any{"before": before}}); err != nil {
+		return err
+	}
+	return tx.BumpPolicy(ctx, a.TenantID)
 }
 
 // RestrictionRules lists the tenant's restriction rules.
@@ -115,10 +127,21 @@ func (s *Service) RestrictionRules(ctx context.Context, a *Actor) ([]store.Store
 
 // SaveRestriction creates (id 0) or replaces a restriction rule.
 func (s *Service) SaveRestriction(ctx context.Context, a *Actor, id int64, in RestrictionInput) (store.StoredRestriction, error) {
-	r := store.StoredRestriction{RestrictionRule: access.RestrictionRule{ID: id, Criteria: in.Criteria, Principals: in.Principals}}
 	if err := a.need(access.ManageSharing); err != nil {
-		return r, err
+		return store.StoredRestriction{RestrictionRule: access.RestrictionRule{ID: id}}, err
 	}
+	var r store.StoredRestriction
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = s.saveRestriction(ctx, tx, a, id, in)
+		return err
+	})
+	return r, err
+}
+
+// saveRestriction is SaveRestriction inside the caller's transaction.
+func (s *Service) saveRestriction(ctx context.Context, tx *store.Tx, a *Actor, id int64, in RestrictionInput) (store.StoredRestriction, error) {
+	r := store.StoredRestriction{RestrictionRule: access.RestrictionRule{ID: id, Criteria: in.Criteria, Principals: in.Principals}}
 	var err error
 	if r.Name, r.Reason, err = ruleText(in.Name, in.Reason); err != nil {
 		return r, err
@@ -131,25 +154,22 @@ func (s *Service) SaveRestriction(ctx context.Context, a *Actor, id int64, in Re
 	}
 	by := a.UserID
 	r.CreatedBy = &by
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		for i, p := range in.Principals {
-			if err := s.checkPrincipal(ctx, tx, a, p, "principals["+strconv.Itoa(i)+"]"); err != nil {
-				return err
-			}
+	for i, p := range in.Principals {
+		if err := s.checkPrincipal(ctx, tx, a, p, "principals["+strconv.Itoa(i)+"]"); err != nil {
+			return r, err
 		}
-		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).RestrictionRules, func(x store.StoredRestriction) int64 { return x.ID })
-		if err != nil {
-			return err
-		}
-		if err := tx.SaveRestriction(ctx, a.TenantID, &r, s.now()); err != nil {
-			return err
-		}
-		if err := s.rec(ctx, tx, a, ruleEvent("restriction_rule", id, r.ID, before, r.RestrictionRule)); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
-	})
-	return r, err
+	}
+	before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).RestrictionRules, func(x store.StoredRestriction) int64 { return x.ID })
+	if err != nil {
+		return r, err
+	}
+	if err := tx.SaveRestriction(ctx, a.TenantID, &r, s.now()); err != nil {
+		return r, err
+	}
+	if err := s.rec(ctx, tx, a, ruleEvent("restriction_rule", id, r.ID, before, r.RestrictionRule)); err != nil {
+		return r, err
+	}
+	return r, tx.BumpPolicy(ctx, a.TenantID)
 }
 
 // DeleteRestriction removes a restriction rule.
@@ -157,19 +177,22 @@ func (s *Service) DeleteRestriction(ctx context.Context, a *Actor, id int64) err
 	if err := a.need(access.ManageSharing); err != nil {
 		return err
 	}
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).RestrictionRules, func(x store.StoredRestriction) int64 { return x.ID })
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteRestriction(ctx, a.TenantID, id); err != nil {
-			return err
-		}
-		if err := s.rec(ctx, tx, a, event{action: "restriction_rule.delete", targetType: "restriction_rule", targetID: id, details: map[string]any{"before": before}}); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
-	})
+	return s.DB.Write(ctx, func(tx *store.Tx) error { return s.deleteRestriction(ctx, tx, a, id) })
+}
+
+// deleteRestriction is DeleteRestriction inside the caller's transaction.
+func (s *Service) deleteRestriction(ctx context.Context, tx *store.Tx, a *Actor, id int64) error {
+	before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).RestrictionRules, func(x store.StoredRestriction) int64 { return x.ID })
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteRestriction(ctx, a.TenantID, id); err != nil {
+		return err
+	}
+	if err := s.rec(ctx, tx, a, event{action: "restriction_rule.delete", targetType: "restriction_rule", targetID: id, details: map[string]any{"before": before}}); err != nil {
+		return err
+	}
+	return tx.BumpPolicy(ctx, a.TenantID)
 }
 
 func ruleText(name, reason string) (string, string, error) {

@@ -8,8 +8,9 @@ import (
 // Sender delivers a one-time secret (a password-reset token, a sign-in
 // code) to a person out of band, by e-mail or SMS. A code sent this way is
 // a weaker factor than TOTP: NIST SP 800-63B-4 §3.1.3.3 restricts SMS, and
-// e-mail is read wherever the mailbox is. Steward uses a Sender only to
-// hand over reset tokens; TOTP stays the second factor.
+// e-mail is read wherever the mailbox is. Steward uses a Sender to hand
+// over reset tokens, and to remind access reviewers of items to decide
+// (reviews_recur.go); TOTP stays the second factor.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
 }

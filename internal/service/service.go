@@ -29,7 +29,7 @@ type Service struct {
 	Now        func() time.Time // the clock; tests set their own
 	SessionTTL time.Duration
 	Passwords  authn.Policy
-	Sender     Sender // delivers password-reset tokens out of band; nil: the API answer carries them
+	Sender     Sender // delivers password-reset tokens out of band (nil: the API answer carries them) and review reminders
 	subjects   *subjectCache
 	throttle   *throttle // failed sign-ins per client network
 	jobs       sync.WaitGroup

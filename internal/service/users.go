@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"time"
 
@@ -197,11 +198,13 @@ func (s *Service) checkUserRefs(ctx context.Context, tx *store.Tx, a *Actor, u *
 	return nil
 }
 
-// RoleGrant is a request to give a user a role.
+// RoleGrant is a request to give a user a role. Justification is needed
+// only when the grant breaks a justify separation-of-duties rule.
 type RoleGrant struct {
-	Role      string     `json:"role"`
-	ExpiresAt *time.Time `json:"expires_at"`
-	Reason    string     `json:"reason,omitempty"`
+	Role          string     `json:"role"`
+	ExpiresAt     *time.Time `json:"expires_at"`
+	Reason        string     `json:"reason,omitempty"`
+	Justification string     `json:"justification,omitempty" doc:"why a conflict a separation-of-duties rule allows with a justification is accepted; at least 10 characters"`
 }
 
 // Assignments lists a user's role assignments, expired ones included.
@@ -240,7 +243,7 @@ func (s *Service) GrantRole(ctx context.Context, a *Actor, userID int64, g RoleG
 		if _, err := tx.User(ctx, a.TenantID, userID); err != nil {
 			return err
 		}
-		if err := s.assign(ctx, tx, a, userID, g.Role, g.ExpiresAt, reason, "role"); err != nil {
+		if err := s.assignWith(ctx, tx, a, userID, g.Role, g.ExpiresAt, reason, SoDJustifyInfo{Text: g.Justification, Field: "justification"}, "role"); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, a.TenantID)
@@ -252,36 +255,62 @@ func (s *Service) RevokeRole(ctx context.Context, a *Actor, userID int64, key st
 	if err := a.need(access.ManageUsers); err != nil {
 		return err
 	}
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		r, err := tx.Role(ctx, a.TenantID, key)
-		if err != nil {
-			return err
-		}
-		if userID == a.UserID && r.Key == "administrator" {
-			return errs.E(errs.Conflict, "cannot_revoke_own_admin", "you cannot take the administrator role from yourself")
-		}
-		if err := tx.Unassign(ctx, a.TenantID, userID, r.ID); err != nil {
-			return err
-		}
-		if err := s.rec(ctx, tx, a, event{action: "role.revoke", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
-			details: map[string]any{"role": r.Key}}); err != nil {
-			return err
-		}
-		return tx.BumpPolicy(ctx, a.TenantID)
-	})
+	return s.DB.Write(ctx, func(tx *store.Tx) error { return s.revoke(ctx, tx, a, userID, key) })
 }
 
-// assign grants a role inside a transaction. Nobody grants a role carrying
-// a system function they do not hold themselves.
+// revoke is RevokeRole inside the caller's transaction: applying a
+// least-privilege proposal revokes through it (insights_apply.go).
+func (s *Service) revoke(ctx context.Context, tx *store.Tx, a *Actor, userID int64, key string) error {
+	r, err := tx.Role(ctx, a.TenantID, key)
+	if err != nil {
+		return err
+	}
+	if userID == a.UserID && r.Key == "administrator" {
+		return errs.E(errs.Conflict, "cannot_revoke_own_admin", "you cannot take the administrator role from yourself")
+	}
+	return s.unassign(ctx, tx, a, a.TenantID, userID, r, nil)
+}
+
+// unassign takes a role from a user in the caller's transaction, records
+// it (with extra details, such as the access review that decided it) and
+// bumps the policy version. The actor is nil when an access review's
+// deadline revokes (reviews_decide.go).
+func (s *Service) unassign(ctx context.Context, tx *store.Tx, a *Actor, tenantID, userID int64, r access.Role, extra map[string]any) error {
+	if err := tx.Unassign(ctx, tenantID, userID, r.ID); err != nil {
+		return err
+	}
+	details := map[string]any{"role": r.Key}
+	maps.Copy(details, extra)
+	if err := s.record(ctx, tx, a, tenantID, event{action: "role.revoke", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
+		details: details}); err != nil {
+		return err
+	}
+	return tx.BumpPolicy(ctx, tenantID)
+}
+
+// assign grants a role inside a transaction, with no justification for a
+// separation-of-duties conflict (see assignWith).
 func (s *Service) assign(ctx context.Context, tx *store.Tx, a *Actor, userID int64, key string, exp *time.Time, reason, field string) error {
+	return s.assignWith(ctx, tx, a, userID, key, exp, reason, SoDJustifyInfo{}, field)
+}
+
+// assignWith grants a role inside a transaction. Nobody grants a role
+// carrying a system function they do not hold themselves (but see
+// sodState.ungivable), nor one that puts the user in breach of a
+// separation-of-duties rule, unless the rule allows it with the
+// justification given.
+func (s *Service) assignWith(ctx context.Context, tx *store.Tx, a *Actor, userID int64, key string, exp *time.Time, reason string,
+	just SoDJustifyInfo, field string) error {
 	r, err := tx.Role(ctx, a.TenantID, key)
 	if err != nil {
 		return errs.Field(field, "invalid_reference", "no role has the key %q", key)
 	}
-	for _, f := range r.Functions {
-		if !a.Subject.Can(f) {
-			return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot grant a role with the %s function, which you do not hold", f)
-		}
+	st, err := s.sodStateOf(ctx, tx, a.TenantID)
+	if err != nil {
+		return err
+	}
+	if f, ok := st.ungivable(a, r.Functions); ok {
+		return errs.E(errs.Forbidden, "grant_exceeds_own", "you cannot grant a role with the %s function, which you do not hold", f)
 	}
 	if err := s.needStepUp(ctx, tx, a); err != nil {
 		return err
@@ -289,12 +318,20 @@ func (s *Service) assign(ctx context.Context, tx *store.Tx, a *Actor, userID int
 	if err := s.needFactorFor(ctx, tx, a.TenantID, userID, r, field); err != nil {
 		return err
 	}
-	by := a.UserID
-	if err := tx.Assign(ctx, a.TenantID, &store.Assignment{UserID: userID, RoleID: r.ID, Reason: reason, ExpiresAt: exp, GrantedBy: &by}, s.now()); err != nil {
+	justified, err := s.enforceSoD(ctx, tx, a, st, SoDChange{Grants: []SoDGrant{{UserID: userID, RoleID: r.ID}}, Field: field, Justification: just})
+	if err != nil {
 		return err
 	}
-	return s.rec(ctx, tx, a, event{action: "role.grant", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
-		details: map[string]any{"role": r.Key, "expires_at": exp, "reason": reason}})
+	by := a.UserID
+	as := store.Assignment{UserID: userID, RoleID: r.ID, Reason: reason, ExpiresAt: exp, GrantedBy: &by}
+	if err := tx.Assign(ctx, a.TenantID, &as, s.now()); err != nil {
+		return err
+	}
+	if err := s.rec(ctx, tx, a, event{action: "role.grant", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
+		details: map[string]any{"role": r.Key, "expires_at": exp, "reason": reason}}); err != nil {
+		return err
+	}
+	return s.recordJustified(ctx, tx, a, justified, store.GrantRoleAssignment, as.ID, r.ID, just.Text)
 }
 
 // userChange describes a user update for the audit trail: the names of the

@@ -51,8 +51,9 @@ func Migrations(e Engine) ([]Migration, error) {
 // migrationSteps are the parts of migrations that SQL cannot do, run in
 // the migration's transaction right after its SQL.
 var migrationSteps = map[int]func(*Tx, context.Context) error{
-	8: (*Tx).rebuildAllRuleMatches, // evaluate existing sharing rules into sharing_rule_matches
-	9: (*Tx).presetFieldRules,      // give existing preset roles their field rules
+	8:  (*Tx).rebuildAllRuleMatches, // evaluate existing sharing rules into sharing_rule_matches
+	9:  (*Tx).presetFieldRules,      // give existing preset roles their field rules
+	16: (*Tx).presetDutyRoles,       // give existing tenants the 三员分立 administrator roles
 }
 
 // Migrate applies every migration not yet recorded, each in its own
