@@ -263,7 +263,8 @@ func (s *Service) DeleteChild(ctx context.Context, a *Actor, o access.Object, id
 		if err := tx.DeleteChild(ctx, table, a.TenantID, id); err != nil {
 			return err
 		}
-		return s.rec(ctx, tx, a, event{action: string(o) + ".delete", targetType: string(o), targetID: id, details: map[string]any{"customer_id": customerID}})
+		return s.rec(ctx, tx, a, event{action: string(o) + ".delete", targetType: string(o), targetID: id, links: store.AuditLinks{Customer: customerID},
+			details: map[string]any{"customer_id": customerID}})
 	})
 }
 
@@ -277,7 +278,11 @@ func (s *Service) childAllowed(ctx context.Context, tx *store.Tx, a *Actor, cust
 	return hideAs(err, what)
 }
 
-// recChild records a child record's creation or change with its field names.
+// recChild records a child record's creation or change with its field
+// names. The entry is linked to the customer, so the customer's history
+// and a review's "last used" for a team place or share (one probe of the
+// trail's customer index) both see work done on its contacts, deals and
+// follow-ups.
 func (s *Service) recChild(ctx context.Context, tx *store.Tx, a *Actor, kind string, id, customerID int64, created bool, fields []string) error {
 	action := kind + ".update"
 	if created {
@@ -286,5 +291,6 @@ func (s *Service) recChild(ctx context.Context, tx *store.Tx, a *Actor, kind str
 	if fields == nil {
 		fields = []string{}
 	}
-	return s.rec(ctx, tx, a, event{action: action, targetType: kind, targetID: id, details: map[string]any{"customer_id": customerID, "fields": fields}})
+	return s.rec(ctx, tx, a, event{action: action, targetType: kind, targetID: id, links: store.AuditLinks{Customer: customerID},
+		details: map[string]any{"customer_id": customerID, "fields": fields}})
 }

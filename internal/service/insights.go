@@ -39,6 +39,28 @@ func ParseDays(s string) (int, error) {
 	return n, nil
 }
 
+// foldChunk bounds the audit entries one fold transaction reads: on SQLite
+// a fold holds the write lock, which other writers wait for (about a
+// tenth of a second per chunk; docs/benchmarks.md, "Insights").
+const foldChunk = 50_000
+
+// foldTrail brings the tenant's per-user action uses up to the audit chain
+// head (store.RefreshActionUses), a chunk per transaction. After the first
+// time it folds only what was recorded since the last report.
+func (s *Service) foldTrail(ctx context.Context, tenantID int64) error {
+	for {
+		done := false
+		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			done, err = tx.RefreshActionUses(ctx, tenantID, foldChunk)
+			return err
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
 // needInsights lets in the holders of view_audit (the evidence is the
 // trail), manage_users (who acts on the findings) and run_reviews (access
 // reviews start from these lists).
@@ -172,6 +194,9 @@ func (s *Service) UnusedPermissions(ctx context.Context, a *Actor, q UnusedQuery
 	}
 	if q.Limit < 1 || q.Limit > insightMaxLimit {
 		q.Limit = insightDefaultLimit
+	}
+	if err := s.foldTrail(ctx, a.TenantID); err != nil {
+		return rep, err
 	}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error

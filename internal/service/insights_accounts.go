@@ -48,6 +48,9 @@ func (s *Service) DormantAccounts(ctx context.Context, a *Actor, days int, after
 	if limit < 1 || limit > insightMaxLimit {
 		limit = insightDefaultLimit
 	}
+	if err := s.foldTrail(ctx, a.TenantID); err != nil { // last sign-ins
+		return rep, err
+	}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		if rep.Period, err = s.period(ctx, tx, a.TenantID, days); err != nil {

@@ -146,11 +146,6 @@ func TestStaleGrants(t *testing.T) {
 // department do not include each other), roles nobody holds, and proposes
 // narrowing a role to what its holders used; the narrowing applies.
 func TestRoleAnalysis(t *testing.T) {
-	if raceEnabled {
-		// The insights fixture moves its clock while an export it started still
-		// runs and reads it: a race in the fixture, not the service. To mend.
-		t.Skip("fixture clock races with a background export")
-	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newInsightsFixture(t, db)

@@ -64,6 +64,9 @@ func (s *Service) AnalyseRoles(ctx context.Context, a *Actor, days int) (RoleAna
 	if err := needInsights(a); err != nil {
 		return out, err
 	}
+	if err := s.foldTrail(ctx, a.TenantID); err != nil {
+		return out, err
+	}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		if out.Period, err = s.period(ctx, tx, a.TenantID, days); err != nil {

@@ -9,6 +9,3 @@ import "flag"
 // pass; here fewer cases still put every path under the race detector
 // without making this package the whole of CI's time.
 func init() { _ = flag.Set("rapid.checks", "25") }
-
-// raceEnabled tells tests they run under the race detector.
-const raceEnabled = true

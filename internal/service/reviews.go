@@ -28,6 +28,8 @@ const (
 	minRecurrenceDays   = 7
 	maxRecurrenceDays   = 366
 	maxScopeEntries     = 200
+	maxScopeUsers       = 10_000 // the users of fifty pages of an insights list
+	maxScopeDays        = 3650
 	maxNamedReviewers   = 50
 	defaultEscalateDays = 7
 	reviewListLimit     = 200
@@ -49,7 +51,10 @@ type ReviewScope struct {
 	IncludeSubdepartments bool     `json:"include_subdepartments,omitempty" doc:"with departments: members of the departments below them too"`
 	Roles                 []string `json:"roles,omitempty" doc:"holders of one of these roles (keys)"`
 	Functions             []string `json:"functions,omitempty" doc:"holders of one of these: a system function (approve_exports) or an action of the matrix on any object (export)"`
+	Users                 []int64  `json:"users,omitempty" doc:"these users, for example the user_ids of a page of GET /insights/dormant-accounts or /insights/stale-grants"`
+	DormantDays           int      `json:"dormant_days,omitempty" doc:"active users who did nothing for this many days (1-3650), as GET /insights/dormant-accounts lists them when the campaign starts"`
 	Kinds                 []string `json:"kinds,omitempty" doc:"the grants to review: role, team, share (default all three)"`
+	StaleDays             int      `json:"stale_days,omitempty" doc:"review only grants without an expiry given at least this many days (1-3650) before the campaign starts, as GET /insights/stale-grants lists them"`
 }
 
 // ReviewerRule says who reviews each item.
@@ -164,12 +169,12 @@ func (in ReviewInput) check() (ReviewInput, error) {
 }
 
 func (sc ReviewScope) check() error {
-	criteria := len(sc.Departments) > 0 || len(sc.Roles) > 0 || len(sc.Functions) > 0
+	criteria := len(sc.Departments) > 0 || len(sc.Roles) > 0 || len(sc.Functions) > 0 || len(sc.Users) > 0 || sc.DormantDays != 0
 	switch {
 	case sc.All && criteria:
-		return errs.Field("scope.all", "invalid_value", "scope.all reviews everyone; give it alone")
+		return errs.Field("scope.all", "invalid_value", "scope.all reviews everyone; give it without other criteria of whom")
 	case !sc.All && !criteria:
-		return errs.Field("scope", "field_required", "scope needs all: true, or departments, roles or functions")
+		return errs.Field("scope", "field_required", "scope needs all: true, or departments, roles, functions, users or dormant_days")
 	case sc.IncludeSubdepartments && len(sc.Departments) == 0:
 		return errs.Field("scope.include_subdepartments", "invalid_value", "include_subdepartments goes with departments")
 	}
@@ -179,6 +184,22 @@ func (sc ReviewScope) check() error {
 	}{{"departments", len(sc.Departments)}, {"roles", len(sc.Roles)}, {"functions", len(sc.Functions)}} {
 		if l.n > maxScopeEntries {
 			return errs.Field("scope."+l.name, "too_long", "scope.%s takes at most %d entries", l.name, maxScopeEntries)
+		}
+	}
+	if len(sc.Users) > maxScopeUsers {
+		return errs.Field("scope.users", "too_long", "scope.users takes at most %d entries", maxScopeUsers)
+	}
+	for i, u := range sc.Users {
+		if u <= 0 || slices.Contains(sc.Users[:i], u) {
+			return errs.Field("scope.users["+strconv.Itoa(i)+"]", "invalid_value", "users are distinct positive user ids")
+		}
+	}
+	for _, d := range []struct {
+		name string
+		n    int
+	}{{"dormant_days", sc.DormantDays}, {"stale_days", sc.StaleDays}} {
+		if d.n < 0 || d.n > maxScopeDays {
+			return errs.Field("scope."+d.name, "invalid_value", "scope.%s must be 1 to %d", d.name, maxScopeDays)
 		}
 	}
 	for i, d := range sc.Departments {
@@ -268,8 +289,8 @@ func (s *Service) CreateReview(ctx context.Context, a *Actor, in ReviewInput) (R
 	return out, err
 }
 
-// checkReviewRefs checks that the departments, roles and named reviewers
-// a campaign names exist in the tenant (named reviewers active).
+// checkReviewRefs checks that the departments, roles, users and named
+// reviewers a campaign names exist in the tenant (named reviewers active).
 func checkReviewRefs(ctx context.Context, tx *store.Tx, tenantID int64, in ReviewInput) error {
 	for i, d := range in.Scope.Departments {
 		if _, err := tx.Department(ctx, tenantID, d); errs.KindOf(err) == errs.NotFound {
@@ -283,6 +304,15 @@ func checkReviewRefs(ctx context.Context, tx *store.Tx, tenantID int64, in Revie
 			return errs.Field("scope.roles["+strconv.Itoa(i)+"]", "invalid_reference", "no role has the key %q", key)
 		} else if err != nil {
 			return err
+		}
+	}
+	known, err := tx.KnownUsers(ctx, tenantID, in.Scope.Users)
+	if err != nil {
+		return err
+	}
+	for i, id := range in.Scope.Users {
+		if !known[id] {
+			return errs.Field("scope.users["+strconv.Itoa(i)+"]", "invalid_reference", "no user has the id %d", id)
 		}
 	}
 	for i, id := range in.Reviewers.Users {

@@ -26,6 +26,12 @@ func (s *Service) StartReview(ctx context.Context, a *Actor, id int64) (Review, 
 	if err := a.need(access.RunReviews); err != nil {
 		return out, err
 	}
+	// The roles' last use comes from the trail folded per user and action;
+	// folding it first, in transactions of its own, keeps the long part of
+	// a first fold out of the generating transaction.
+	if err := s.foldTrail(ctx, a.TenantID); err != nil {
+		return out, err
+	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		c, err := tx.LockReviewCampaign(ctx, a.TenantID, id)
 		if err != nil {
@@ -202,8 +208,11 @@ func (s *Service) expireUndecided(ctx context.Context, tx *store.Tx, a *Actor, c
 	rv := newRevoker(s, a, c.TenantID)
 	for _, it := range items {
 		ok, err := tx.DecideReviewItem(ctx, c.TenantID, it.ID, store.ReviewDecision{Decision: store.DecisionExpiredRevoked, By: by, At: now})
-		if err != nil || !ok {
+		if err != nil {
 			return false, err
+		}
+		if !ok {
+			continue // its reviewer decided it a moment ago (a close by hand races them)
 		}
 		applied, err := rv.revoke(ctx, tx, it, true)
 		if err != nil {

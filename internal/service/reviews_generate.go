@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"maps"
 	"slices"
 	"time"
 
@@ -87,14 +86,35 @@ func (o *reviewOrg) active(id int64) bool {
 // inScope lists the users a scope covers, by id. Every criterion given
 // must hold; users of any status are covered, since a suspended or
 // deactivated account keeps its grants until someone removes them.
-func (o *reviewOrg) inScope(sc ReviewScope) []int64 {
+// dormant is the set of dormant users, read when the scope asks for them.
+func (o *reviewOrg) inScope(sc ReviewScope, dormant map[int64]bool) []int64 {
+	named := make(map[int64]bool, len(sc.Users))
+	for _, id := range sc.Users {
+		named[id] = true
+	}
 	var out []int64
 	for _, id := range o.ids {
-		if sc.All || (o.inDepartments(id, sc) && o.holdsRole(id, sc.Roles) && o.holdsFunction(id, sc.Functions)) {
+		if sc.All || (o.inDepartments(id, sc) && o.holdsRole(id, sc.Roles) && o.holdsFunction(id, sc.Functions) &&
+			(len(sc.Users) == 0 || named[id]) && (sc.DormantDays == 0 || dormant[id])) {
 			out = append(out, id)
 		}
 	}
 	return out
+}
+
+// dormantUsers are the users GET /insights/dormant-accounts lists for the
+// scope's days at now, when the scope asks for them (the caller has folded
+// the trail, whose sign-ins they are judged by).
+func dormantUsers(ctx context.Context, tx *store.Tx, tenantID int64, sc ReviewScope, now time.Time) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if sc.DormantDays == 0 {
+		return out, nil
+	}
+	users, err := tx.DormantUsers(ctx, tenantID, now.Add(-time.Duration(sc.DormantDays)*24*time.Hour), 0, 1<<30)
+	for _, u := range users {
+		out[u.User.ID] = true
+	}
+	return out, err
 }
 
 func (o *reviewOrg) inDepartments(id int64, sc ReviewScope) bool {
@@ -226,7 +246,11 @@ func (s *Service) generateReview(ctx context.Context, tx *store.Tx, c store.Revi
 	if err != nil {
 		return out, err
 	}
-	users := o.inScope(scope)
+	dormant, err := dormantUsers(ctx, tx, c.TenantID, scope, now)
+	if err != nil {
+		return out, err
+	}
+	users := o.inScope(scope, dormant)
 	subjects := make([]store.ReviewSubject, len(users))
 	for i, u := range users {
 		subjects[i] = store.ReviewSubject{UserID: u, ReviewerID: o.reviewerOf(rule, u, i, c.CreatedBy)}
@@ -235,25 +259,29 @@ func (s *Service) generateReview(ctx context.Context, tx *store.Tx, c store.Revi
 	if err := tx.SaveReviewGeneration(ctx, c.ID, subjects); err != nil {
 		return out, err
 	}
-	// Role items are stamped before the others exist: each role's
-	// statement then scans the campaign's role items only.
+	// Role items are stamped before the others exist: the statement then
+	// scans the campaign's role items only.
 	kinds := scope.kinds()
+	f := store.ReviewGrants{Now: now, ByOwner: rule.Rule == RuleRecordOwner}
+	if scope.StaleDays > 0 {
+		before := now.AddDate(0, 0, -scope.StaleDays)
+		f.StaleBefore = &before
+	}
 	if slices.Contains(kinds, store.ReviewRole) {
-		if out.Roles, err = tx.GenerateRoleItems(ctx, c.TenantID, c.ID, now); err != nil {
+		if out.Roles, err = tx.GenerateRoleItems(ctx, c.TenantID, c.ID, f); err != nil {
 			return out, err
 		}
-		if err := stampRoles(ctx, tx, c, o, out.Roles); err != nil {
+		if err := stampRoles(ctx, tx, c, o, users); err != nil {
 			return out, err
 		}
 	}
-	byOwner := rule.Rule == RuleRecordOwner
 	if slices.Contains(kinds, store.ReviewTeam) {
-		if out.Teams, err = tx.GenerateTeamItems(ctx, c.TenantID, c.ID, now, byOwner); err != nil {
+		if out.Teams, err = tx.GenerateTeamItems(ctx, c.TenantID, c.ID, f); err != nil {
 			return out, err
 		}
 	}
 	if slices.Contains(kinds, store.ReviewShare) {
-		if out.Share, err = tx.GenerateShareItems(ctx, c.TenantID, c.ID, now, byOwner); err != nil {
+		if out.Share, err = tx.GenerateShareItems(ctx, c.TenantID, c.ID, f); err != nil {
 			return out, err
 		}
 	}
@@ -262,20 +290,34 @@ func (s *Service) generateReview(ctx context.Context, tx *store.Tx, c store.Revi
 			return out, err
 		}
 	}
-	return out, tx.ClearReviewGeneration(ctx, c.ID)
+	if err := tx.ClearReviewGeneration(ctx, c.ID); err != nil {
+		return out, err
+	}
+	return out, tx.AnalyzeReviewItems(ctx)
 }
 
-// stampRoles sets when each role item was last exercised, from the audit
-// trail (reviews_exercise.go says what counts).
-func stampRoles(ctx context.Context, tx *store.Tx, c store.ReviewCampaign, o *reviewOrg, n int64) error {
-	if n == 0 {
-		return nil
+// stampRoles sets when each role item was last exercised: the latest
+// entry, in the trail folded per user and action (the caller folds it
+// first), of an action showing the use of the role (reviews_exercise.go).
+func stampRoles(ctx context.Context, tx *store.Tx, c store.ReviewCampaign, o *reviewOrg, users []int64) error {
+	actionsOf := map[string][]string{}
+	var all []string
+	for key, r := range o.defs {
+		actionsOf[key] = auditActionsOf(r)
+		all = append(all, actionsOf[key]...)
 	}
-	for _, key := range slices.Sorted(maps.Keys(o.defs)) {
-		r := o.defs[key]
-		if err := tx.StampRoleExercise(ctx, c.TenantID, c.ID, r.ID, auditActionsOf(r)); err != nil {
-			return err
+	slices.Sort(all)
+	uses, err := tx.ActionUses(ctx, c.TenantID, users, slices.Compact(all))
+	if err != nil {
+		return err
+	}
+	var stamps []store.RoleUse
+	for _, u := range users {
+		for _, key := range o.roles[u] {
+			if at, _ := lastUse(actionsOf[key], uses[u]); at != nil {
+				stamps = append(stamps, store.RoleUse{UserID: u, RoleID: o.defs[key].ID, At: *at})
+			}
 		}
 	}
-	return nil
+	return tx.StampRoleExercise(ctx, c.ID, stamps)
 }

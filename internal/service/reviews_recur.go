@@ -41,6 +41,9 @@ func (s *Service) RecurReviews(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, ref := range due {
+		if err := s.foldTrail(ctx, ref.TenantID); err != nil { // as StartReview does
+			return n, err
+		}
 		err := s.DB.Write(ctx, func(tx *store.Tx) error {
 			started, err := s.recur(ctx, tx, ref)
 			if started {

@@ -42,9 +42,14 @@ func TestReviewGeneration(t *testing.T) {
 			t.Errorf("repa's sales_rep item: %+v", rep)
 		}
 		aud := find(t, items, f.repA, "role", "auditor", 0)
-		if !aud.Temporary || aud.ExpiresAt == nil || aud.Reason != "year-end audit" || aud.GrantedBy == nil || *aud.GrantedBy != f.adminID ||
-			aud.LastExercisedAt != nil {
+		if !aud.Temporary || aud.ExpiresAt == nil || aud.Reason != "year-end audit" || aud.GrantedBy == nil || *aud.GrantedBy != f.adminID {
 			t.Errorf("repa's temporary auditor role: %+v", aud)
+		}
+		if it := find(t, items, f.adminID, "role", "administrator", 0); it.LastExercisedAt == nil { // granting auditor used manage_users
+			t.Errorf("the administrator's role shows no use: %+v", it)
+		}
+		if it := find(t, items, f.head, "role", "sales_director", 0); it.LastExercisedAt != nil {
+			t.Errorf("head did nothing, yet the role shows a use: %+v", it)
 		}
 		share := find(t, items, f.repA, "share", "", f.custB)
 		if share.Level != "read" || !share.Temporary || share.GrantedBy == nil || *share.GrantedBy != f.repB || share.CustomerName != "Beta Ltd" {

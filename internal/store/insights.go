@@ -11,54 +11,41 @@ import (
 	"steward/internal/org"
 )
 
-// Least-privilege insights read when each user last did each thing. The
-// audit trail answers that with one index (audit_events_actor_action,
-// migration 0018): the latest entry of an actor and an action is the last
-// key of its range, so each (user, action) pair is one index probe however
-// long the trail is. A GROUP BY actor_id, action over the trail would read
-// every entry of the users asked about instead (docs/benchmarks.md,
-// "Insights").
+// Least-privilege insights read when each user last did each thing from
+// audit_action_uses, the trail folded per (user, action) (insights_uses.go):
+// a page of users reads at most one short key range per user, however long
+// the trail is.
 
 // ActionUses returns, per user and action, the time of the user's latest
-// audit entry with that action; pairs without one are absent.
+// audit entry with that action, as far as the trail has been folded
+// (RefreshActionUses); pairs without one are absent.
 func (t *Tx) ActionUses(ctx context.Context, tenantID int64, userIDs []int64, actions []string) (map[int64]map[string]time.Time, error) {
 	out := map[int64]map[string]time.Time{}
 	if len(userIDs) == 0 || len(actions) == 0 {
 		return out, nil
 	}
 	args := []any{tenantID}
-	var acts strings.Builder
+	marks := make([]string, len(actions))
 	for i, a := range actions {
-		if i > 0 {
-			acts.WriteString(" UNION ALL ")
-		}
 		args = append(args, a)
-		acts.WriteString("SELECT CAST($" + itoa(len(args)) + " AS TEXT) AS action")
+		marks[i] = "$" + itoa(len(args))
 	}
-	// Pairs without an entry come back as NULL rather than being filtered
-	// in SQL: SQLite would evaluate the subquery twice for a filter on it.
-	rows, err := t.query(ctx, "store.ActionUses", `SELECT u.id, m.action,
-			(SELECT MAX(e.at) FROM audit_events e WHERE e.tenant_id = $1 AND e.actor_id = u.id AND e.action = m.action)
-		FROM users u CROSS JOIN (`+acts.String()+`) m
-		WHERE u.tenant_id = $1 AND u.id IN (`+inList(userIDs)+`)`, args...)
+	rows, err := t.query(ctx, "store.ActionUses", `SELECT actor_id, action, last_at FROM audit_action_uses
+		WHERE tenant_id = $1 AND actor_id IN (`+inList(userIDs)+`) AND action IN (`+strings.Join(marks, ", ")+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var uid int64
-		var at sql.NullInt64
+		var uid, at int64
 		var action string
 		if err := rows.Scan(&uid, &action, &at); err != nil {
 			return nil, errs.Wrap(err, "store.ActionUses")
 		}
-		if !at.Valid {
-			continue
-		}
 		if out[uid] == nil {
 			out[uid] = map[string]time.Time{}
 		}
-		out[uid][action] = FromMicros(at.Int64)
+		out[uid][action] = FromMicros(at)
 	}
 	return out, errs.Wrap(rows.Err(), "store.ActionUses")
 }
@@ -66,8 +53,9 @@ func (t *Tx) ActionUses(ctx context.Context, tenantID int64, userIDs []int64, ac
 // UserActivity is what is known of when a user last did anything.
 type UserActivity struct {
 	User org.User
-	// LastLogin is the latest auth.login entry: a sign-in with a password
-	// (and second factor) that opened a session.
+	// LastLogin is the latest auth.login entry (as far as the trail has
+	// been folded): a sign-in with a password (and second factor) that
+	// opened a session.
 	LastLogin *time.Time
 	// LastActive is the latest of: an audit entry with the user as actor,
 	// the last use of a session that still exists, the last use of an API
@@ -78,7 +66,7 @@ type UserActivity struct {
 
 // activitySQL computes the activity columns of the users u of a query.
 const activitySQL = `u.id, u.email, u.name, u.phone, u.department_id, u.manager_id, u.status, u.created_at, u.updated_at,
-	(SELECT MAX(e.at) FROM audit_events e WHERE e.tenant_id = u.tenant_id AND e.actor_id = u.id AND e.action = 'auth.login') AS last_login,
+	(SELECT f.last_at FROM audit_action_uses f WHERE f.tenant_id = u.tenant_id AND f.actor_id = u.id AND f.action = 'auth.login') AS last_login,
 	(SELECT e.at FROM audit_events e WHERE e.tenant_id = u.tenant_id AND e.actor_id = u.id ORDER BY e.seq DESC LIMIT 1) AS last_entry,
 	(SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_session,
 	(SELECT MAX(k.last_used_at) FROM api_keys k WHERE k.tenant_id = u.tenant_id AND k.user_id = u.id) AS last_key`

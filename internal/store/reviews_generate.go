@@ -12,9 +12,9 @@ import (
 // who reviews each user (org rules, in Go, over the whole tenant at once);
 // the store writes that list to review_generation and then copies each
 // kind of grant of those users into review_items with one INSERT ...
-// SELECT, and stamps when each was last exercised with one UPDATE ...
-// FROM per role and one for all record grants. So a campaign over 10,000
-// users costs a handful of set-based statements, not one per grant.
+// SELECT, and stamps when each was last exercised with one UPDATE for the
+// roles and one for the record grants. So a campaign over 10,000 users
+// costs a handful of set-based statements, not one per grant.
 
 // ReviewSubject is a user in a campaign's scope and the reviewer of their
 // role assignments (and, under most rules, of their other grants): nil
@@ -25,34 +25,67 @@ type ReviewSubject struct {
 }
 
 // SaveReviewGeneration writes a starting campaign's subjects in one
-// statement, whatever their number: the list goes as one JSON parameter
-// (thousands of numbered parameters make SQLite's binding quadratic, see
-// docs/benchmarks.md, "Bulk seeding").
+// statement, whatever their number.
 func (t *Tx) SaveReviewGeneration(ctx context.Context, campaignID int64, subjects []ReviewSubject) error {
 	if len(subjects) == 0 {
 		return nil
 	}
+	rows := make([][]any, len(subjects))
+	for i, s := range subjects {
+		rows[i] = []any{s.UserID, s.ReviewerID}
+	}
+	_, err := t.exec(ctx, "store.SaveReviewGeneration", `INSERT INTO review_generation (campaign_id, user_id, reviewer_id)
+		SELECT $1, x.user_id, x.reviewer_id FROM `+t.jsonTuples("$2", "user_id", "reviewer_id")+` x`, campaignID, tuples(rows))
+	return err
+}
+
+// jsonTuples reads a parameter holding a JSON array of arrays of integers
+// (tuples) as a table with the named columns. A long list goes as one
+// parameter: thousands of numbered parameters make SQLite's binding
+// quadratic (docs/benchmarks.md, "Bulk seeding").
+func (t *Tx) jsonTuples(param string, cols ...string) string {
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		if t.engine == Postgres {
+			sel[i] = `CAST(e ->> ` + itoa(i) + ` AS BIGINT) AS ` + c
+		} else {
+			sel[i] = `CAST(json_extract(value, '$[` + itoa(i) + `]') AS INTEGER) AS ` + c
+		}
+	}
+	if t.engine == Postgres {
+		return `(SELECT ` + strings.Join(sel, ", ") + ` FROM jsonb_array_elements(CAST(` + param + ` AS jsonb)) e)`
+	}
+	return `(SELECT ` + strings.Join(sel, ", ") + ` FROM json_each(` + param + `))`
+}
+
+// tuples renders rows of int64 and *int64 (nil as null) as jsonTuples reads them.
+func tuples(rows [][]any) string {
 	var b strings.Builder
 	b.WriteByte('[')
-	for i, s := range subjects {
+	for i, r := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		reviewer := "null"
-		if s.ReviewerID != nil {
-			reviewer = itoa64(*s.ReviewerID)
+		b.WriteByte('[')
+		for j, v := range r {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			switch v := v.(type) {
+			case int64:
+				b.WriteString(itoa64(v))
+			case *int64:
+				if v == nil {
+					b.WriteString("null")
+				} else {
+					b.WriteString(itoa64(*v))
+				}
+			}
 		}
-		b.WriteString("[" + itoa64(s.UserID) + "," + reviewer + "]")
+		b.WriteByte(']')
 	}
 	b.WriteByte(']')
-	q := `INSERT INTO review_generation (campaign_id, user_id, reviewer_id)
-		SELECT $1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($2)`
-	if t.engine == Postgres {
-		q = `INSERT INTO review_generation (campaign_id, user_id, reviewer_id)
-		SELECT $1, CAST(e ->> 0 AS BIGINT), CAST(e ->> 1 AS BIGINT) FROM jsonb_array_elements(CAST($2 AS jsonb)) e`
-	}
-	_, err := t.exec(ctx, "store.SaveReviewGeneration", q, campaignID, b.String())
-	return err
+	return b.String()
 }
 
 // ClearReviewGeneration removes a campaign's subjects once its items exist.
@@ -61,48 +94,70 @@ func (t *Tx) ClearReviewGeneration(ctx context.Context, campaignID int64) error 
 	return err
 }
 
-// GenerateRoleItems copies the unexpired role assignments of a campaign's
-// subjects into items, each reviewed by its subject's reviewer, and
+// ReviewGrants says which grants of a campaign's subjects become items:
+// those unexpired at Now and, with StaleBefore, only those without an
+// expiry given before it (the stale grants of the insights). ByOwner has
+// each record grant reviewed by the customer's owner (GenerateTeamItems).
+type ReviewGrants struct {
+	Now         time.Time
+	StaleBefore *time.Time
+	ByOwner     bool
+}
+
+// where is the condition on a grant table's alias m, with its parameters
+// from $3 on.
+func (f ReviewGrants) where(m string) (string, []any) {
+	if f.StaleBefore != nil {
+		return m + `.expires_at IS NULL AND ` + m + `.created_at < $3`, []any{Micros(*f.StaleBefore)}
+	}
+	return `(` + m + `.expires_at IS NULL OR ` + m + `.expires_at > $3)`, []any{Micros(f.Now)}
+}
+
+// GenerateRoleItems copies the role assignments of a campaign's subjects
+// that f selects into items, each reviewed by its subject's reviewer, and
 // returns how many.
-func (t *Tx) GenerateRoleItems(ctx context.Context, tenantID, campaignID int64, now time.Time) (int64, error) {
+func (t *Tx) GenerateRoleItems(ctx context.Context, tenantID, campaignID int64, f ReviewGrants) (int64, error) {
+	cond, args := f.where("a")
 	return t.generate(ctx, "store.GenerateRoleItems", `INSERT INTO review_items (tenant_id, campaign_id, user_id, kind, grant_id, role_id, role_key,
 		reason, granted_by, granted_at, expires_at, reviewer_id)
 		SELECT a.tenant_id, g.campaign_id, a.user_id, 'role', a.id, a.role_id, r.key, a.reason, a.granted_by, a.created_at, a.expires_at, g.reviewer_id
 		FROM review_generation g
 		JOIN role_assignments a ON a.user_id = g.user_id AND a.tenant_id = $1
 		JOIN roles r ON r.id = a.role_id
-		WHERE g.campaign_id = $2 AND (a.expires_at IS NULL OR a.expires_at > $3)
-		ORDER BY g.user_id, r.key`, tenantID, campaignID, Micros(now))
+		WHERE g.campaign_id = $2 AND `+cond+`
+		ORDER BY g.user_id, r.key`, append([]any{tenantID, campaignID}, args...)...)
 }
 
-// GenerateTeamItems copies the unexpired record-team memberships of a
-// campaign's subjects into items. With byOwner each is reviewed by the
-// customer's owner, when the owner is active and not the member; otherwise,
-// and without byOwner, by the subject's reviewer.
-func (t *Tx) GenerateTeamItems(ctx context.Context, tenantID, campaignID int64, now time.Time, byOwner bool) (int64, error) {
-	reviewer, join := recordReviewer("g.user_id", byOwner)
+// GenerateTeamItems copies the record-team memberships of a campaign's
+// subjects that f selects into items. With f.ByOwner each is reviewed by
+// the customer's owner, when the owner is active and not the member;
+// otherwise, and without ByOwner, by the subject's reviewer.
+func (t *Tx) GenerateTeamItems(ctx context.Context, tenantID, campaignID int64, f ReviewGrants) (int64, error) {
+	reviewer, join := recordReviewer("g.user_id", f.ByOwner)
+	cond, args := f.where("m")
 	return t.generate(ctx, "store.GenerateTeamItems", `INSERT INTO review_items (tenant_id, campaign_id, user_id, kind, grant_id, customer_id,
 		level, reason, granted_by, granted_at, expires_at, reviewer_id)
 		SELECT m.tenant_id, g.campaign_id, m.user_id, 'team', m.id, m.customer_id, m.level, m.reason, m.granted_by, m.created_at, m.expires_at, `+reviewer+`
 		FROM review_generation g
 		JOIN customer_team m ON m.user_id = g.user_id AND m.tenant_id = $1`+join+`
-		WHERE g.campaign_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3)
-		ORDER BY g.user_id`, tenantID, campaignID, Micros(now))
+		WHERE g.campaign_id = $2 AND `+cond+`
+		ORDER BY g.user_id`, append([]any{tenantID, campaignID}, args...)...)
 }
 
-// GenerateShareItems copies the unexpired shares naming a campaign's
-// subjects themselves into items, reviewed as GenerateTeamItems says.
-// Shares to a department, group or role are not a user's to review: they
-// follow from membership, which the org's owners review.
-func (t *Tx) GenerateShareItems(ctx context.Context, tenantID, campaignID int64, now time.Time, byOwner bool) (int64, error) {
-	reviewer, join := recordReviewer("g.user_id", byOwner)
+// GenerateShareItems copies the shares naming a campaign's subjects
+// themselves that f selects into items, reviewed as GenerateTeamItems
+// says. Shares to a department, group or role are not a user's to review:
+// they follow from membership, which the org's owners review.
+func (t *Tx) GenerateShareItems(ctx context.Context, tenantID, campaignID int64, f ReviewGrants) (int64, error) {
+	reviewer, join := recordReviewer("g.user_id", f.ByOwner)
+	cond, args := f.where("m")
 	return t.generate(ctx, "store.GenerateShareItems", `INSERT INTO review_items (tenant_id, campaign_id, user_id, kind, grant_id, customer_id,
 		level, reason, granted_by, granted_at, expires_at, reviewer_id)
 		SELECT m.tenant_id, g.campaign_id, m.principal_id, 'share', m.id, m.customer_id, m.level, m.reason, m.granted_by, m.created_at, m.expires_at, `+reviewer+`
 		FROM review_generation g
 		JOIN customer_shares m ON m.principal_type = 'user' AND m.principal_id = g.user_id AND m.tenant_id = $1`+join+`
-		WHERE g.campaign_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3)
-		ORDER BY g.user_id`, tenantID, campaignID, Micros(now))
+		WHERE g.campaign_id = $2 AND `+cond+`
+		ORDER BY g.user_id`, append([]any{tenantID, campaignID}, args...)...)
 }
 
 // recordReviewer is the reviewer column of a record grant's item and the
@@ -128,59 +183,57 @@ func (t *Tx) generate(ctx context.Context, op, q string, args ...any) (int64, er
 	return n, errs.Wrap(err, op)
 }
 
-// StampRoleExercise sets, on a campaign's items for one role, the time its
-// holder last did one of the audited actions the role allows, if they did
-// so since the assignment was made.
-func (t *Tx) StampRoleExercise(ctx context.Context, tenantID, campaignID, roleID int64, actions []string) error {
-	if len(actions) == 0 {
+// RoleUse is when a user last used a role, as the service judged it from
+// the trail folded per user and action.
+type RoleUse struct {
+	UserID, RoleID int64
+	At             time.Time
+}
+
+// StampRoleExercise sets on a campaign's role items their holder's last
+// use of the role, where that use came after the assignment was made.
+func (t *Tx) StampRoleExercise(ctx context.Context, campaignID int64, uses []RoleUse) error {
+	if len(uses) == 0 {
 		return nil
 	}
-	args := []any{tenantID, campaignID, roleID}
-	ph := make([]string, len(actions))
-	for i, a := range actions {
-		args = append(args, a)
-		ph[i] = "$" + itoa(len(args))
+	rows := make([][]any, len(uses))
+	for i, u := range uses {
+		rows[i] = []any{u.UserID, u.RoleID, Micros(u.At)}
 	}
 	_, err := t.exec(ctx, "store.StampRoleExercise", `UPDATE review_items SET last_exercised_at = x.at
-		FROM (SELECT actor_id, MAX(at) AS at FROM audit_events
-			WHERE tenant_id = $1 AND actor_type = 'user' AND outcome = 'success' AND action IN (`+strings.Join(ph, ", ")+`)
-			AND actor_id IN (SELECT user_id FROM review_generation WHERE campaign_id = $2)
-			GROUP BY actor_id) x
-		WHERE review_items.campaign_id = $2 AND review_items.kind = 'role' AND review_items.role_id = $3
-		AND x.actor_id = review_items.user_id AND x.at >= review_items.granted_at`, args...)
+		FROM `+t.jsonTuples("$2", "user_id", "role_id", "at")+` x
+		WHERE review_items.campaign_id = $1 AND review_items.kind = 'role'
+		AND review_items.user_id = x.user_id AND review_items.role_id = x.role_id AND x.at >= review_items.granted_at`,
+		campaignID, tuples(rows))
 	return err
 }
 
 // StampRecordExercise sets, on a campaign's team and share items, the time
 // their holder last did something audited with that customer since the
-// grant was made: an entry linked to the customer (edits, reveals, shares
-// and the like) or about one of its contacts, deals or follow-ups (those
-// name the customer in their details). Views are not audited, so a grant
-// used only to read shows no use.
+// grant was made: the latest of their entries linked to the customer
+// (edits, reveals, shares, transfers, claims, and changes to its contacts,
+// deals and follow-ups), one probe of the trail's customer index per item,
+// so its cost follows the items, not the length of the trail. Views are not
+// audited, so a grant used only to read shows no use.
 func (t *Tx) StampRecordExercise(ctx context.Context, tenantID, campaignID int64) error {
-	_, err := t.exec(ctx, "store.StampRecordExercise", `UPDATE review_items SET last_exercised_at = x.at
-		FROM (SELECT actor_id, customer_id, MAX(at) AS at FROM (
-				SELECT actor_id, subject_customer AS customer_id, at FROM audit_events
-				WHERE tenant_id = $1 AND actor_type = 'user' AND outcome = 'success' AND subject_customer IS NOT NULL
-				AND actor_id IN (SELECT user_id FROM review_generation WHERE campaign_id = $2)
-				UNION ALL
-				SELECT actor_id, `+t.detailsCustomer()+` AS customer_id, at FROM audit_events
-				WHERE tenant_id = $1 AND actor_type = 'user' AND outcome = 'success' AND target_type IN ('contact', 'deal', 'activity')
-				AND actor_id IN (SELECT user_id FROM review_generation WHERE campaign_id = $2)
-			) e GROUP BY actor_id, customer_id) x
-		WHERE review_items.campaign_id = $2 AND review_items.kind <> 'role'
-		AND x.actor_id = review_items.user_id AND x.customer_id = review_items.customer_id AND x.at >= review_items.granted_at`,
-		tenantID, campaignID)
+	_, err := t.exec(ctx, "store.StampRecordExercise", `UPDATE review_items SET last_exercised_at = (SELECT MAX(e.at) FROM audit_events e
+			WHERE e.tenant_id = $1 AND e.subject_customer = review_items.customer_id AND e.actor_id = review_items.user_id
+			AND e.actor_type = 'user' AND e.outcome = 'success' AND e.at >= review_items.granted_at)
+		WHERE review_items.campaign_id = $2 AND review_items.kind <> 'role'`, tenantID, campaignID)
 	return err
 }
 
-// detailsCustomer reads the customer_id an audit entry about a contact,
-// deal or follow-up holds in its details (service.recChild). The one JSON
-// function of the store besides the id lists of dialect.go, so it stays
-// here with its only caller.
-func (t *Tx) detailsCustomer() string {
-	if t.engine == Postgres {
-		return `CAST(CAST(details AS jsonb) ->> 'customer_id' AS BIGINT)`
+// AnalyzeReviewItems refreshes PostgreSQL's statistics of review_items in
+// the transaction that generated a campaign (ANALYZE counts the
+// transaction's own new rows). A campaign adds up to hundreds of thousands
+// of rows at once; until autovacuum catches up the planner takes them for
+// a handful, and then sorts the whole rest of a campaign for each page of
+// its items (0.66 s a page of 5,000 items, 9-21 s the evidence pack of the
+// reference tenant). SQLite's planner chooses the index without statistics.
+func (t *Tx) AnalyzeReviewItems(ctx context.Context) error {
+	if t.engine != Postgres {
+		return nil
 	}
-	return `CAST(json_extract(details, '$.customer_id') AS INTEGER)`
+	_, err := t.exec(ctx, "store.AnalyzeReviewItems", `ANALYZE review_items`)
+	return err
 }

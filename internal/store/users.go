@@ -168,3 +168,25 @@ func inList(ids []int64) string {
 	}
 	return b.String()
 }
+
+// KnownUsers returns which of ids are users of the tenant, in one
+// statement whatever their number.
+func (t *Tx) KnownUsers(ctx context.Context, tenantID int64, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := t.query(ctx, "store.KnownUsers", `SELECT id FROM users WHERE tenant_id = $1 AND `+t.inIDs("id", "$2"), tenantID, t.idsParam(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, errs.Wrap(err, "store.KnownUsers")
+		}
+		out[id] = true
+	}
+	return out, errs.Wrap(rows.Err(), "store.KnownUsers")
+}
