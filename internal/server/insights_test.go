@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -113,6 +114,76 @@ func TestInsightsEndToEnd(t *testing.T) {
 			if r.status != c.status || r.errField() != c.field || r.errCode() != c.code {
 				t.Errorf("apply %v: %d %s, want %d %s on %q", c.body, r.status, r.body, c.status, c.code, c.field)
 			}
+		}
+	})
+}
+
+// A campaign starts from the insights lists: the dormant accounts' user
+// ids as its scope, or the lists' own criteria (dormant_days, stale_days)
+// judged when it starts. Either way it reviews exactly the listed users or
+// grants.
+func TestReviewFromInsightsLists(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		o := newSalesOrg(e)
+		cust := o.a.mkCustomer("Globex")
+		o.a.must("POST", p("/customers/%d/team", cust), map[string]any{"user_id": o.ids["b"], "level": "read", "reason": "backup"}, 201, nil)
+		e.advance(100 * 24 * time.Hour)
+		o.admin = e.login("acme", "admin@acme.example", pw)
+		o.a = e.login("acme", "a@acme.example", pw) // a and the administrator signed in; b, m and w did nothing
+
+		var dormant service.DormantReport
+		o.admin.must("GET", "/insights/dormant-accounts?days=90", nil, 200, &dormant)
+		want := []int64{o.ids["m"], o.ids["b"], o.ids["w"]}
+		slices.Sort(want)
+		if !slices.Equal(dormant.UserIDs, want) {
+			t.Fatalf("dormant user ids %v, want %v", dormant.UserIDs, want)
+		}
+		deadline := e.clock.Add(14 * 24 * time.Hour).Format(time.RFC3339)
+		campaign := func(scope map[string]any) []reviewItem {
+			var r idOnly
+			o.admin.must("POST", "/reviews", map[string]any{"name": "From the list", "scope": scope, "reviewers": map[string]any{"rule": "manager"},
+				"deadline": deadline, "undecided": "keep"}, 201, &r)
+			o.admin.must("POST", p("/reviews/%d/start", r.ID), nil, 200, nil)
+			var items struct{ Items []reviewItem }
+			o.admin.must("GET", p("/reviews/%d/items?limit=500", r.ID), nil, 200, &items)
+			return items.Items
+		}
+		users := func(items []reviewItem) []int64 {
+			var out []int64
+			for _, it := range items {
+				if !slices.Contains(out, it.UserID) {
+					out = append(out, it.UserID)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got := users(campaign(map[string]any{"users": dormant.UserIDs})); !slices.Equal(got, want) {
+			t.Errorf("campaign over the listed users reviews %v, want %v", got, want)
+		}
+		if got := users(campaign(map[string]any{"dormant_days": 90})); !slices.Equal(got, want) {
+			t.Errorf("campaign over dormant_days reviews %v, want %v", got, want)
+		}
+
+		var stale service.StaleReport
+		o.admin.must("GET", "/insights/stale-grants?days=90&limit=200", nil, 200, &stale)
+		items := campaign(map[string]any{"all": true, "stale_days": 90})
+		if len(items) != len(stale.Items) {
+			t.Errorf("campaign over stale grants has %d items, the list %d", len(items), len(stale.Items))
+		}
+		team := 0
+		for _, it := range items {
+			if it.Kind == "team" && it.UserID == o.ids["b"] {
+				team++
+			}
+		}
+		if team != 1 {
+			t.Errorf("b's team place on Globex: %d items, want 1", team)
+		}
+		if r := o.admin.do("POST", "/reviews", map[string]any{"name": "x", "scope": map[string]any{"users": []int64{999999}},
+			"reviewers": map[string]any{"rule": "manager"}, "deadline": deadline, "undecided": "keep"}); r.status != 400 || r.errField() != "scope.users[0]" {
+			t.Errorf("a campaign over an unknown user: %d %s", r.status, r.body)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"steward/internal/access"
 	"steward/internal/audit"
+	"steward/internal/crm"
 	"steward/internal/errs"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -130,6 +132,8 @@ func TestReviewScopes(t *testing.T) {
 			{"who reads the trail", service.ReviewScope{Functions: []string{"view_audit"}}, []int64{f.adminID, f.repA}},
 			{"reps of Sales who export", service.ReviewScope{Departments: []int64{f.sales}, IncludeSubdepartments: true, Roles: []string{"sales_rep"},
 				Functions: []string{"export"}}, nil},
+			{"named users", service.ReviewScope{Users: []int64{f.sup, f.repB}}, []int64{f.repB, f.sup}},
+			{"named users who are reps", service.ReviewScope{Users: []int64{f.repA, f.sup}, Roles: []string{"sales_rep"}}, []int64{f.repA}},
 		}
 		for _, c := range cases {
 			if got := users(c.scope); !slices.Equal(got, c.want) {
@@ -139,6 +143,36 @@ func TestReviewScopes(t *testing.T) {
 		roles := f.items(t, f.campaign(t, service.ReviewInput{Scope: service.ReviewScope{All: true, Kinds: []string{"team", "share"}}}).ID)
 		if len(roles) != 2 {
 			t.Errorf("team places and shares only: got %d items, want 2", len(roles))
+		}
+
+		// Stale grants: without expiry and given over a day ago. Every role
+		// but repa's temporary auditor, and repb's team place; no share
+		// (the one left expires).
+		kinds := map[string]int{}
+		for _, it := range f.items(t, f.campaign(t, service.ReviewInput{Scope: service.ReviewScope{All: true, StaleDays: 1}}).ID) {
+			kinds[it.Kind]++
+			if it.ExpiresAt != nil {
+				t.Errorf("a stale grant has an expiry: %+v", it)
+			}
+		}
+		if want := map[string]int{"role": 7, "team": 1}; !maps.Equal(kinds, want) {
+			t.Errorf("stale grants by kind: got %v, want %v", kinds, want)
+		}
+		if got := users(service.ReviewScope{All: true, StaleDays: 30}); got != nil {
+			t.Errorf("nothing is 30 days old, yet the campaign reviews %v", got)
+		}
+
+		// Dormant accounts, judged when the campaign starts: repa acts now;
+		// the administrator creates the campaign; the rest did nothing for
+		// two days.
+		f.advance(time.Hour)
+		region := "South"
+		must[crm.Customer](t)(f.svc.UpdateCustomer(context.Background(), f.as(t, f.repA), f.custA, crm.CustomerInput{Region: &region}))
+		if got, want := users(service.ReviewScope{DormantDays: 1}), []int64{f.head, f.mgr, f.repB, f.sup, f.wf}; !slices.Equal(got, want) {
+			t.Errorf("dormant for a day: got users %v, want %v", got, want)
+		}
+		if got := users(service.ReviewScope{DormantDays: 3}); got != nil {
+			t.Errorf("nobody is three days old, yet the campaign reviews %v", got)
 		}
 	})
 }
@@ -272,6 +306,11 @@ func TestReviewInput(t *testing.T) {
 			{func(in *service.ReviewInput) { in.Scope = service.ReviewScope{Functions: []string{"fly"}} }, "invalid_value", "scope.functions[0]"},
 			{func(in *service.ReviewInput) { in.Scope = service.ReviewScope{Roles: []string{"nobody"}} }, "invalid_reference", "scope.roles[0]"},
 			{func(in *service.ReviewInput) { in.Scope = service.ReviewScope{Departments: []int64{99999}} }, "invalid_reference", "scope.departments[0]"},
+			{func(in *service.ReviewInput) { in.Scope.Users = []int64{f.repA} }, "invalid_value", "scope.all"},
+			{func(in *service.ReviewInput) { in.Scope = service.ReviewScope{Users: []int64{f.repA, f.repA}} }, "invalid_value", "scope.users[1]"},
+			{func(in *service.ReviewInput) { in.Scope = service.ReviewScope{Users: []int64{f.repA, 99999}} }, "invalid_reference", "scope.users[1]"},
+			{func(in *service.ReviewInput) { in.Scope = service.ReviewScope{DormantDays: -1} }, "invalid_value", "scope.dormant_days"},
+			{func(in *service.ReviewInput) { in.Scope.StaleDays = 5000 }, "invalid_value", "scope.stale_days"},
 			{func(in *service.ReviewInput) { in.Reviewers = service.ReviewerRule{Rule: "named"} }, "field_required", "reviewers.users"},
 			{func(in *service.ReviewInput) {
 				in.Reviewers = service.ReviewerRule{Rule: "named", Users: []int64{99999}}
