@@ -259,8 +259,6 @@ func (s *Service) generateReview(ctx context.Context, tx *store.Tx, c store.Revi
 	if err := tx.SaveReviewGeneration(ctx, c.ID, subjects); err != nil {
 		return out, err
 	}
-	// Role items are stamped before the others exist: the statement then
-	// scans the campaign's role items only.
 	kinds := scope.kinds()
 	f := store.ReviewGrants{Now: now, ByOwner: rule.Rule == RuleRecordOwner}
 	if scope.StaleDays > 0 {
@@ -298,7 +296,8 @@ func (s *Service) generateReview(ctx context.Context, tx *store.Tx, c store.Revi
 
 // stampRoles sets when each role item was last exercised: the latest
 // entry, in the trail folded per user and action (the caller folds it
-// first), of an action showing the use of the role (reviews_exercise.go).
+// first), of an action showing the use of the role (reviews_exercise.go),
+// if it came after the assignment.
 func stampRoles(ctx context.Context, tx *store.Tx, c store.ReviewCampaign, o *reviewOrg, users []int64) error {
 	actionsOf := map[string][]string{}
 	var all []string
@@ -311,13 +310,15 @@ func stampRoles(ctx context.Context, tx *store.Tx, c store.ReviewCampaign, o *re
 	if err != nil {
 		return err
 	}
-	var stamps []store.RoleUse
-	for _, u := range users {
-		for _, key := range o.roles[u] {
-			if at, _ := lastUse(actionsOf[key], uses[u]); at != nil {
-				stamps = append(stamps, store.RoleUse{UserID: u, RoleID: o.defs[key].ID, At: *at})
-			}
+	items, err := tx.CampaignRoleItems(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var stamps []store.ItemUse
+	for _, it := range items {
+		if at, _ := lastUse(actionsOf[it.RoleKey], uses[it.UserID]); at != nil && !at.Before(it.GrantedAt) {
+			stamps = append(stamps, store.ItemUse{ItemID: it.ID, At: *at})
 		}
 	}
-	return tx.StampRoleExercise(ctx, c.ID, stamps)
+	return tx.StampRoleExercise(ctx, stamps)
 }

@@ -251,6 +251,13 @@ const directGrantsSQL = `SELECT 'team' AS kind, id, user_id, customer_id, level,
 	SELECT 'share', id, principal_id, customer_id, level, created_at, expires_at FROM customer_shares
 		WHERE tenant_id = $1 AND principal_type = 'user' AND (expires_at IS NULL OR expires_at > $2)`
 
+// lastAt is the latest time of the audit entries a search of the customer
+// index finds. MAX(e.at) would let both engines' planners answer it by
+// walking the trail's time index backwards until an entry matches, which
+// is the whole trail for a grant never used; "+ 0" keeps them on the
+// customer index, whose entries for one customer are few.
+const lastAt = `MAX(e.at + 0)`
+
 // DirectGrants returns, per user, up to perUser of their unexpired team
 // memberships and user shares, oldest first, each with the user's latest
 // audit entry linked to its customer (a change, reveal, share or transfer:
@@ -261,7 +268,7 @@ func (t *Tx) DirectGrants(ctx context.Context, tenantID int64, userIDs []int64, 
 		return out, totals, nil
 	}
 	rows, err := t.query(ctx, "store.DirectGrants", `SELECT kind, id, user_id, customer_id, level, created_at, expires_at, n, total,
-		(SELECT MAX(e.at) FROM audit_events e WHERE e.tenant_id = $1 AND e.subject_customer = g.customer_id AND e.actor_id = g.user_id)
+		(SELECT `+lastAt+` FROM audit_events e WHERE e.tenant_id = $1 AND e.subject_customer = g.customer_id AND e.actor_id = g.user_id)
 		FROM (SELECT d.*, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, kind, id) AS n,
 			COUNT(*) OVER (PARTITION BY user_id) AS total
 			FROM (`+directGrantsSQL+`) d WHERE user_id IN (`+inList(userIDs)+`)) g
