@@ -165,7 +165,7 @@ func (s *Service) applySoDRules(ctx context.Context, tx *store.Tx, a *Actor, doc
 			continue
 		}
 		r := itemNamed(doc.SoDRules, c.Name, func(r policy.SoDRule) string { return r.Name })
-		if err := s.saveSoDRuleIn(ctx, tx, a, ids[c.Name], sodInput(r.Name, r.Holdings, r.Mode, r.Description)); err != nil {
+		if _, err := s.saveSoDRuleIn(ctx, tx, a, ids[c.Name], sodInput(r.Name, r.Holdings, r.Mode, r.Description)); err != nil {
 			return policy.Under(c.Path, err)
 		}
 	}

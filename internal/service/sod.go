@@ -78,36 +78,48 @@ func (s *Service) SaveSoDRule(ctx context.Context, a *Actor, id int64, in SoDRul
 	if err := a.need(access.ManageRoles); err != nil {
 		return out, err
 	}
+	if _, err := in.rule(id); err != nil { // a bad body is refused before step-up is asked for
+		return out, err
+	}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.needStepUp(ctx, tx, a); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.saveSoDRuleIn(ctx, tx, a, id, in)
+		return err
+	})
+	return out, err
+}
+
+// saveSoDRuleIn saves a rule in the caller's transaction: SaveSoDRule's,
+// or a policy document's, which saves its rules inside its own.
+func (s *Service) saveSoDRuleIn(ctx context.Context, tx *store.Tx, a *Actor, id int64, in SoDRuleInput) (SoDRuleView, error) {
+	var out SoDRuleView
 	r, err := in.rule(id)
 	if err != nil {
 		return out, err
 	}
 	by := a.UserID
 	r.CreatedBy = &by
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.needStepUp(ctx, tx, a); err != nil {
-			return err
-		}
-		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SoDRules, func(x store.StoredSoDRule) int64 { return x.ID })
-		if err != nil {
-			return err
-		}
-		if before != nil {
-			r.CreatedBy, r.CreatedAt = before.CreatedBy, before.CreatedAt
-		}
-		if err := tx.SaveSoDRule(ctx, a.TenantID, &r, s.now()); err != nil {
-			return err
-		}
-		counts, err := s.violationCounts(ctx, tx, a.TenantID)
-		if err != nil {
-			return err
-		}
-		out = SoDRuleView{StoredSoDRule: r, Violations: counts[r.ID]}
-		ev := ruleEvent("sod_rule", id, r.ID, sodRuleState(before), sodRuleState(&r))
-		ev.details.(map[string]any)["violations"] = out.Violations
-		return s.rec(ctx, tx, a, ev)
-	})
-	return out, err
+	before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SoDRules, func(x store.StoredSoDRule) int64 { return x.ID })
+	if err != nil {
+		return out, err
+	}
+	if before != nil {
+		r.CreatedBy, r.CreatedAt = before.CreatedBy, before.CreatedAt
+	}
+	if err := tx.SaveSoDRule(ctx, a.TenantID, &r, s.now()); err != nil {
+		return out, err
+	}
+	counts, err := s.violationCounts(ctx, tx, a.TenantID)
+	if err != nil {
+		return out, err
+	}
+	out = SoDRuleView{StoredSoDRule: r, Violations: counts[r.ID]}
+	ev := ruleEvent("sod_rule", id, r.ID, sodRuleState(before), sodRuleState(&r))
+	ev.details.(map[string]any)["violations"] = out.Violations
+	return out, s.rec(ctx, tx, a, ev)
 }
 
 // DeleteSoDRule removes a rule; the justifications recorded under it stay
@@ -120,16 +132,21 @@ func (s *Service) DeleteSoDRule(ctx context.Context, a *Actor, id int64) error {
 		if err := s.needStepUp(ctx, tx, a); err != nil {
 			return err
 		}
-		before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SoDRules, func(x store.StoredSoDRule) int64 { return x.ID })
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteSoDRule(ctx, a.TenantID, id); err != nil {
-			return err
-		}
-		return s.rec(ctx, tx, a, event{action: "sod_rule.delete", targetType: "sod_rule", targetID: id,
-			details: map[string]any{"before": sodRuleState(before)}})
+		return s.deleteSoDRuleIn(ctx, tx, a, id)
 	})
+}
+
+// deleteSoDRuleIn removes a rule in the caller's transaction.
+func (s *Service) deleteSoDRuleIn(ctx context.Context, tx *store.Tx, a *Actor, id int64) error {
+	before, err := findRule(ctx, tx, a.TenantID, id, (*store.Tx).SoDRules, func(x store.StoredSoDRule) int64 { return x.ID })
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteSoDRule(ctx, a.TenantID, id); err != nil {
+		return err
+	}
+	return s.rec(ctx, tx, a, event{action: "sod_rule.delete", targetType: "sod_rule", targetID: id,
+		details: map[string]any{"before": sodRuleState(before)}})
 }
 
 // sodRuleState is a rule as the audit trail keeps it.

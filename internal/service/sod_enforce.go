@@ -16,9 +16,9 @@ import (
 // Separation of duties is enforced at one gate, enforceSoD, which every
 // path that changes who holds what passes through inside its transaction:
 // role assignment (assignWith: GrantRole, CreateUser, an approved access
-// request), role edits (saveRole) and API keys (CreateAPIKey). A future
-// policy-apply path calls it with the whole of its change, as
-// docs/separation-of-duties.md describes.
+// request), role edits (saveRole), API keys (CreateAPIKey) and a policy
+// document's apply, which calls it with all of its roles as one change
+// (policy_apply.go).
 
 // minJustification is the shortest justification a justify rule accepts:
 // long enough that "ok" or "approved" is not one.
