@@ -123,8 +123,11 @@ type Tx struct {
 }
 
 // Write runs fn in a read-write transaction, committing if it returns nil.
+// On PostgreSQL a transaction aborted by a deadlock or serialization
+// conflict runs again (retry.go), so fn may run more than once: what it
+// does outside the database must bear that.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	err := db.run(ctx, db.write, false, fn)
+	err := withRetry(ctx, func() error { return db.run(ctx, db.write, false, fn) })
 	if db.stmts.pending() {
 		// Outside the transaction: preparing borrows a connection.
 		db.stmts.prepareWanted(ctx)
