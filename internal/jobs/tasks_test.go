@@ -86,5 +86,16 @@ func TestRunnerRunsStewardTasks(t *testing.T) {
 		if err != nil || len(es) != 1 {
 			t.Fatalf("share.expire entries: got %d, %v; want 1", len(es), err)
 		}
+		// Nothing but the audit_fold job folds the trail here.
+		var uses map[int64]map[string]time.Time
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			uses, err = tx.ActionUses(ctx, tn.ID, []int64{admin.ID}, []string{"customer.create"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := uses[admin.ID]["customer.create"]; !ok {
+			t.Errorf("after the fold job the administrator's uses are %v, want customer.create", uses[admin.ID])
+		}
 	})
 }

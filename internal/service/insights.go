@@ -61,6 +61,29 @@ func (s *Service) foldTrail(ctx context.Context, tenantID int64) error {
 	}
 }
 
+// FoldTrails folds every tenant's trail up to its chain head: the
+// audit_fold job, so that a report or a review's start folds only what was
+// recorded since the job's last run, and the first fold of a long trail
+// (43-78 s for ten million entries, docs/benchmarks.md "Insights") happens
+// in the background rather than inside somebody's request. It returns how
+// many tenants it folded.
+func (s *Service) FoldTrails(ctx context.Context) (int, error) {
+	var tenants []int64
+	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		tenants, err = tx.TenantsToFold(ctx)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	for i, t := range tenants {
+		if err := s.foldTrail(ctx, t); err != nil {
+			return i, err
+		}
+	}
+	return len(tenants), nil
+}
+
 // needInsights lets in the holders of view_audit (the evidence is the
 // trail), manage_users (who acts on the findings) and run_reviews (access
 // reviews start from these lists).

@@ -53,3 +53,24 @@ func (t *Tx) RefreshActionUses(ctx context.Context, tenantID, limit int64) (bool
 	}
 	return to == head, nil
 }
+
+// TenantsToFold lists the tenants whose trail has entries past their fold
+// mark, in one read: the fold job visits only those.
+func (t *Tx) TenantsToFold(ctx context.Context) ([]int64, error) {
+	rows, err := t.query(ctx, "store.TenantsToFold", `SELECT h.tenant_id FROM audit_heads h
+		LEFT JOIN audit_action_marks m ON m.tenant_id = h.tenant_id
+		WHERE h.seq > COALESCE(m.through_seq, 0) ORDER BY h.tenant_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, errs.Wrap(err, "store.TenantsToFold")
+		}
+		out = append(out, id)
+	}
+	return out, errs.Wrap(rows.Err(), "store.TenantsToFold")
+}
