@@ -26,7 +26,9 @@
 // security settings with the export controls beside them, exports (the form
 // on the customer list, progress, downloads, approvals), imports with their
 // reports, and every user's own account: password, authenticator app,
-// recovery codes and sessions. Signing in asks for the second factor
+// recovery codes and sessions. The governance pages (governance.go) hold
+// access review campaigns, least-privilege insights, separation of duties
+// and policy as code. Signing in asks for the second factor
 // after the password when one is enrolled; a session the service limits to
 // enrolling one (or to changing an expired password) reaches only the pages
 // for that task; an action the service refuses for want of a recent sign-in
@@ -131,6 +133,7 @@ func (c *Console) Handler() http.Handler {
 	c.transferRoutes(mux)
 	c.requestRoutes(mux)
 	c.lifecycleRoutes(mux)
+	c.governanceRoutes(mux)
 	mux.Handle("/", c.public(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		return errs.NotVisible("page")
 	}))

@@ -472,13 +472,16 @@ func TestE2EPhoneLayoutAndLabels(t *testing.T) {
 	rep := s.actor(t, "east.rep1@demo.example")
 	cu := s.customers(t, rep)[0]
 	report := s.seedTransfers(t)
+	review := s.draftReview(t, true)
 	b := newBrowser(t, s.URL)
 	b.signIn("admin@demo.example")
 	b.do(chromedp.EmulateViewport(360, 740))
 	for _, p := range []string{"/customers", fmt.Sprintf("/customers/%d", cu.ID), fmt.Sprintf("/customers/%d/edit", cu.ID),
 		fmt.Sprintf("/customers/%d/access", cu.ID), "/matrix?role=sales_rep", "/customers/new",
 		"/pools", "/admin/users", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID), "/audit", "/rules", "/account", "/admin/security",
-		"/admin/fields", "/admin/fields/customer/phone", "/customers/export?level=A", "/exports", "/admin/export-settings", "/imports", report} {
+		"/admin/fields", "/admin/fields/customer/phone", "/customers/export?level=A", "/exports", "/admin/export-settings", "/imports", report,
+		"/reviews", "/reviews/new", fmt.Sprintf("/reviews/%d", review.ID), "/reviews/mine", "/insights/unused", "/insights/dormant",
+		"/insights/stale", "/insights/roles", "/sod", "/policy"} {
 		b.open(p)
 		if w := eval[int](b, "document.documentElement.scrollWidth - document.documentElement.clientWidth"); w > 0 {
 			t.Errorf("%s is %dpx wider than a 360px screen", p, w)

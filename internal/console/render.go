@@ -160,6 +160,13 @@ var funcs = template.FuncMap{
 	"tree":     func(v *view, nodes []*orgNode) orgTable { return orgTable{V: v, Nodes: nodes} },
 	"rulelist": func(v *view, rows []ruleRow, id string) ruleTable { return ruleTable{V: v, Rows: rows, ID: id} },
 	"factcell": func(v *view, f fact, id string) factCell { return factCell{V: v, F: f, ID: id} },
+	"props":    func(v *view, rows []proposalRow) proposalList { return proposalList{V: v, Rows: rows} },
+	"deref": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
 }
 
 // ruleTable is what the "rulelist" template draws.
@@ -275,6 +282,15 @@ func (c *Console) serveStatic(w http.ResponseWriter, r *http.Request) {
 func (v *view) Section() string {
 	if strings.HasPrefix(v.Path, "/imports") {
 		return "customers" // importing is an action of the customer list
+	}
+	if v.InGovernance() {
+		switch {
+		case v.CanAdmin():
+			return "admin" // its tabs hold the governance pages, as the access pages
+		case v.CanGovernance():
+			return "governance"
+		}
+		return "access" // a reviewer's own items, reached from My access
 	}
 	if strings.HasPrefix(v.Path, "/access") && v.CanAdmin() {
 		return "admin" // its tabs hold the access pages, to keep the nav on one line

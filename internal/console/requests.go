@@ -47,16 +47,18 @@ var accessDone = []string{"requested", "cancelled", "approved", "refused"}
 
 // myAccessPage is what the myaccess template shows.
 type myAccessPage struct {
-	Done, Error  string
-	Filter       string
-	Filters      []option
-	Roles        []heldRoleRow
-	Customers    []heldCustomerRow
-	Truncated    bool
-	Requests     []requestRow
-	ToDecide     int
-	CustomerForm form
-	RoleForm     form
+	Done, Error string
+	Filter      string
+	Filters     []option
+	Roles       []heldRoleRow
+	Customers   []heldCustomerRow
+	Truncated   bool
+	Requests    []requestRow
+	ToDecide    int
+	// ReviewsPending counts the access-review items waiting for the user.
+	ReviewsPending int
+	CustomerForm   form
+	RoleForm       form
 }
 
 type heldRoleRow struct {
@@ -149,6 +151,13 @@ func (c *Console) loadMyAccess(r *http.Request, v *view, vals map[string]string)
 		return nil, err
 	}
 	p.ToDecide = len(waiting)
+	reviews, err := c.pendingReviews(r, v)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range reviews {
+		p.ReviewsPending += x.Pending
+	}
 	roles, err := c.svc.RequestableRoles(ctx, v.act)
 	if err != nil {
 		return nil, err
