@@ -101,6 +101,9 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 		return LoginResult{}, errBadLogin
 	}
 	if acc.user.ID == 0 {
+		if err := s.shadowAttempt(ctx, acc.tenant.ID, now); err != nil {
+			return LoginResult{}, err
+		}
 		if _, err := s.Hasher.Verify(ctx, password, ""); err != nil { // the same time as a real check
 			return LoginResult{}, err
 		}
@@ -236,6 +239,36 @@ func refusal(acc *account, ip string, now time.Time) string {
 		return "outside_login_hours"
 	}
 	return ""
+}
+
+// shadowAttempt does for an unknown e-mail the database work a known
+// account's attempt does (the reads of loadAccount, the write that
+// reserves the attempt), on a user id no row has, so that the answer for
+// an unknown account takes as long as the one for a wrong password: the
+// status and body are already the same, and the time must not tell
+// either. docs/benchmarks.md, "Account security", has the two timed.
+func (s *Service) shadowAttempt(ctx context.Context, tenantID int64, now time.Time) error {
+	const nobody = 0 // in an unknown tenant (id 0) too: the same statements, matching nothing
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UserSecurity(ctx, tenantID, nobody); err != nil && errs.KindOf(err) != errs.NotFound {
+			return err
+		}
+		if _, err := tx.UserRoles(ctx, tenantID, nobody, now); err != nil {
+			return err
+		}
+		if _, err := securityOf(ctx, tx, tenantID); err != nil {
+			return err
+		}
+		_, err := tx.HasFactor(ctx, tenantID, nobody)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ReserveLoginAttempt(ctx, tenantID, nobody, 0, now)
+		return err
+	})
 }
 
 // findAccount loads an account by tenant slug and e-mail; a missing tenant

@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/argon2id"
+
+	"steward/internal/authn"
+	"steward/internal/errs"
 	"steward/internal/org"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -112,4 +116,39 @@ func BenchmarkLoginFlood(b *testing.B) {
 	close(stop)
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(flood*b.N)/b.Elapsed().Seconds(), "logins/s")
+}
+
+// BenchmarkLoginFailure times the two failures a caller must not tell
+// apart: a wrong password for a known account and any password for an
+// unknown e-mail. The hash is made cheap here so that what remains is the
+// database work each does, which is what could differ (the production
+// hash, the same on both paths, only adds to each). Each known account
+// fails once per 64 runs, so keep -benchtime at 64x or below to stay under
+// the lockout's delays:
+//
+//	go test ./internal/service -run '^$' -bench BenchmarkLoginFailure -benchtime 64x -count 5
+func BenchmarkLoginFailure(b *testing.B) {
+	svc, emails := loginTenant(b, 64)
+	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		email func(i int) string
+	}{
+		{"wrong_password", func(i int) string { return emails[i%len(emails)] }},
+		{"unknown_account", func(i int) string { return fmt.Sprintf("nobody%d@bench.example", i) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				// A fresh address per attempt, past the per-address limit.
+				ip := service.WithRequest(ctx, service.RequestInfo{SourceIP: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)})
+				_, err := svc.Login(ip, "bench", c.email(i), "not-the-password-at-all")
+				if e := errs.As(err); e == nil || e.Code != "invalid_credentials" {
+					b.Fatalf("attempt %d: %v, want invalid_credentials", i, err)
+				}
+				i++
+			}
+		})
+	}
 }
