@@ -26,12 +26,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	key := fs.String("audit-key", defaultAuditKey, "audit checkpoint signing key (PEM); created if missing; share it between nodes")
 	withJobs := fs.Bool("jobs", true, "run background jobs on this node (checkpoints, export resume and expiry, pool auto-return, grant expiry)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For gives the client's address (none by default)")
 	var stream streamFlag
 	fs.Var(&stream, auditstream.Flag, "also write audit entries as JSON lines to file:PATH, syslog:, syslog://HOST[:PORT] or syslog+tcp://HOST[:PORT]")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
 	log := logger(env.Stderr, *level)
+	trusted, err := server.ParseProxies(*proxies)
+	if err != nil {
+		return err
+	}
 	signer, err := loadAuditKey(*key, true)
 	if err != nil {
 		return err
@@ -67,7 +72,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return errs.E(errs.Invalid, "listen_failed", "cannot listen on %s: %v", *addr, err)
 	}
 	fmt.Fprintf(env.Stdout, "Steward %s listening on http://%s (database %s)\n", Version, ln.Addr(), db.Engine)
-	return server.Serve(ctx, ln, server.Handler(svc, log), log)
+	return server.Serve(ctx, ln, server.HandlerWith(svc, log, server.Options{Proxies: trusted}), log)
 }
 
 func initTenant(ctx context.Context, env Env, args []string) error {

@@ -43,6 +43,12 @@ func start(t *testing.T, db *store.DB) *env {
 // before the server takes its first request.
 func startWith(t *testing.T, db *store.DB, setup func(*service.Service)) *env {
 	t.Helper()
+	return startOpts(t, db, setup, server.Options{})
+}
+
+// startOpts is startWith with the HTTP layer's options.
+func startOpts(t *testing.T, db *store.DB, setup func(*service.Service), o server.Options) *env {
+	t.Helper()
 	svc := service.New(db, slog.New(slog.DiscardHandler))
 	// A cheap hash keeps the suite fast; the cost itself is benchmarked elsewhere.
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
@@ -52,7 +58,7 @@ func startWith(t *testing.T, db *store.DB, setup func(*service.Service)) *env {
 	if setup != nil {
 		setup(svc)
 	}
-	srv := httptest.NewServer(server.Handler(svc, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(server.HandlerWith(svc, slog.New(slog.DiscardHandler), o))
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL, svc: svc, db: db, clock: &clock}
 }

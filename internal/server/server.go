@@ -17,8 +17,21 @@ import (
 	"steward/internal/service"
 )
 
-// Handler is everything Steward serves, wrapped in its middleware.
+// Options are the settings of the HTTP layer.
+type Options struct {
+	// Proxies are the reverse proxies whose X-Forwarded-For is believed
+	// (proxy.go); none by default.
+	Proxies Proxies
+}
+
+// Handler is everything Steward serves, wrapped in its middleware, with
+// the default options.
 func Handler(svc *service.Service, log *slog.Logger) http.Handler {
+	return HandlerWith(svc, log, Options{})
+}
+
+// HandlerWith is Handler with options.
+func HandlerWith(svc *service.Service, log *slog.Logger, o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", httpapi.New(svc, log).Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -28,7 +41,7 @@ func Handler(svc *service.Service, log *slog.Logger) http.Handler {
 	// The console answers every other path; it sets its own
 	// Content-Security-Policy over the strict one secureHeaders gives the API.
 	mux.Handle("/", console.New(svc, log).Handler())
-	return httpapi.WithRequestID(recoverPanics(log, secureHeaders(accessLog(log, mux))))
+	return httpapi.WithRequestID(behindProxies(o.Proxies, recoverPanics(log, secureHeaders(accessLog(log, mux)))))
 }
 
 // Serve runs the server on ln until ctx ends, then shuts down gracefully.
@@ -63,7 +76,8 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 // secureHeaders sets the headers every response carries. The console
 // replaces the Content-Security-Policy with its own (same-origin scripts,
 // styles and images; frame-ancestors 'none' too). HSTS is sent only over
-// TLS, directly or through a proxy that says so: browsers ignore it over
+// TLS, directly or through a trusted proxy that says so (behindProxies
+// removes the header from anyone else): browsers ignore it over
 // plain HTTP, and the loopback demo must stay reachable without TLS.
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
