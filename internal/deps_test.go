@@ -23,10 +23,11 @@ var allowed = map[string][]string{
 	"authn":           {"errs"},
 	"mask":            {},
 	"audit":           {"errs"},
+	"keyring":         {"errs"},
 	"policy":          {"errs", "fieldcheck", "access"},
 	"store":           {"errs", "org", "crm", "access", "audit", "fields"},
 	"store/storetest": {"store"},
-	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store", "fields", "sheet", "policy"},
+	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store", "fields", "sheet", "policy", "keyring"},
 	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store", "fields", "policy"},
 	"console":         {"errs", "org", "crm", "access", "audit", "service", "store", "fields", "policy"},
 	"server":          {"errs", "httpapi", "console", "service"},
@@ -34,20 +35,21 @@ var allowed = map[string][]string{
 	"bench":           {"errs", "org", "crm", "access", "service", "store"},
 	"auditstream":     {"errs", "audit"},
 	"jobs":            {"errs", "service", "store"},
-	"cli":             {"errs", "audit", "auditstream", "store", "service", "server", "demo", "bench", "jobs", "policy"},
+	"cli":             {"errs", "audit", "auditstream", "store", "service", "server", "demo", "bench", "jobs", "policy", "keyring"},
 }
 
 // forbiddenStd are standard packages the pure centre must not import.
 var forbiddenStd = map[string][]string{
-	"access": {"database/sql", "net/http", "os"},
-	"org":    {"database/sql", "net/http", "os"},
-	"crm":    {"database/sql", "net/http", "os"},
-	"authn":  {"database/sql", "net/http", "os"},
-	"errs":   {"database/sql", "net/http", "os"},
-	"mask":   {"database/sql", "net/http", "os"},
-	"fields": {"database/sql", "net/http", "os"},
-	"audit":  {"database/sql", "net/http", "os"},
-	"policy": {"database/sql", "net/http", "os"},
+	"access":  {"database/sql", "net/http", "os"},
+	"org":     {"database/sql", "net/http", "os"},
+	"crm":     {"database/sql", "net/http", "os"},
+	"authn":   {"database/sql", "net/http", "os"},
+	"errs":    {"database/sql", "net/http", "os"},
+	"mask":    {"database/sql", "net/http", "os"},
+	"fields":  {"database/sql", "net/http", "os"},
+	"audit":   {"database/sql", "net/http", "os"},
+	"policy":  {"database/sql", "net/http", "os"},
+	"keyring": {"database/sql", "net/http", "os"},
 }
 
 func TestImportRules(t *testing.T) {

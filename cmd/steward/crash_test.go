@@ -30,7 +30,7 @@ func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	db, key := "sqlite:"+filepath.Join(dir, "s.db"), filepath.Join(dir, "audit.key")
-	env := append(os.Environ(), "STEWARD_DB="+db, "STEWARD_AUDIT_KEY="+key, "STEWARD_ADMIN_PASSWORD=correct-horse-battery-staple")
+	env := append(os.Environ(), "STEWARD_DB="+db, "STEWARD_AUDIT_KEY="+key, "STEWARD_MASTER_KEY_FILE="+key+".master", "STEWARD_ADMIN_PASSWORD=correct-horse-battery-staple")
 	run := func(args ...string) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env

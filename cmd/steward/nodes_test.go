@@ -27,7 +27,7 @@ func TestMoveAcrossProcesses(t *testing.T) {
 		t.Run(string(engine), func(t *testing.T) {
 			db := storetest.DSN(t, engine)
 			key := filepath.Join(t.TempDir(), "audit.key")
-			env := append(os.Environ(), "STEWARD_DB="+db, "STEWARD_AUDIT_KEY="+key, "STEWARD_ADMIN_PASSWORD=correct-horse-battery-staple")
+			env := append(os.Environ(), "STEWARD_DB="+db, "STEWARD_AUDIT_KEY="+key, "STEWARD_MASTER_KEY_FILE="+key+".master", "STEWARD_ADMIN_PASSWORD=correct-horse-battery-staple")
 			run := func(args ...string) {
 				cmd := exec.Command(bin, args...)
 				cmd.Env = env

@@ -25,6 +25,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	withDemo := fs.Bool("demo", false, "seed the demo company into an empty database")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	key := fs.String("audit-key", defaultAuditKey, "audit checkpoint signing key (PEM); created if missing; share it between nodes")
+	masterKey := fs.String("master-key-file", defaultMasterKey, "master key file (base64) that wraps the tenants' data keys; created if missing; share it between nodes and keep it out of database backups ("+envMasterKey+", the key itself, overrides it)")
 	withJobs := fs.Bool("jobs", true, "run background jobs on this node (checkpoints, export resume and expiry, pool auto-return, grant expiry)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For gives the client's address (none by default)")
 	var stream streamFlag
@@ -41,13 +42,22 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	master, err := loadMasterKey(env.Getenv, *masterKey, true)
+	if err != nil {
+		return err
+	}
 	db, err := openDB(ctx, *dsn, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	svc := service.New(db, log)
-	svc.Signer = signer
+	svc.Signer, svc.Master = signer, master
+	if n, err := svc.SealClearSecrets(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("sealed second-factor secrets stored in clear by an earlier version", "count", n)
+	}
 	if *withJobs {
 		stop, err := startJobs(ctx, svc, log)
 		if err != nil {

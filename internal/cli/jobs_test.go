@@ -34,7 +34,7 @@ func TestServeRunsJobs(t *testing.T) {
 	done := make(chan int)
 	var out, errb bytes.Buffer
 	go func() {
-		done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--audit-key", filepath.Join(dir, "k.pem")},
+		done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--audit-key", filepath.Join(dir, "k.pem"), "--master-key-file", filepath.Join(dir, "master.key")},
 			cli.Env{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	}()
 	deadline := time.Now().Add(15 * time.Second)

@@ -19,6 +19,7 @@ import (
 	"steward/internal/authn"
 	"steward/internal/crm"
 	"steward/internal/demo"
+	"steward/internal/keyring"
 	"steward/internal/server"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -48,6 +49,7 @@ func newSite(t testing.TB) *site {
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	// The audit page verifies the chain and its signed checkpoints.
 	svc.Signer = audit.GenerateSigner()
+	svc.Master = testMaster // second-factor secrets are sealed
 	s := &site{svc: svc, db: db}
 	svc.Now = func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())).UTC() }
 	if _, err := demo.Seed(context.Background(), svc); err != nil {
@@ -207,3 +209,14 @@ func (s *site) customerByID(t testing.TB, a *service.Actor, id int64) crm.Custom
 	}
 	return c
 }
+
+// testMaster is the master key of every service the tests start: one for
+// the package, as a deployment has one, so a restarted service (a new
+// service on the same database) opens what the first one sealed.
+var testMaster = func() *keyring.LocalMaster {
+	m, _, err := keyring.GenerateMaster()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()

@@ -17,6 +17,7 @@ import (
 
 	"steward/internal/audit"
 	"steward/internal/authn"
+	"steward/internal/keyring"
 	"steward/internal/server"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -53,6 +54,7 @@ func startOpts(t *testing.T, db *store.DB, setup func(*service.Service), o serve
 	// A cheap hash keeps the suite fast; the cost itself is benchmarked elsewhere.
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	svc.Signer = audit.GenerateSigner()
+	svc.Master = testMaster // second-factor secrets are sealed
 	clock := time.Now().UTC()
 	svc.Now = func() time.Time { return clock }
 	if setup != nil {
@@ -217,3 +219,14 @@ func (c *client) rootDept() int64 {
 func (e *env) advance(d time.Duration) { *e.clock = e.clock.Add(d) }
 
 func p(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// testMaster is the master key of every service the tests start: one for
+// the package, as a deployment has one, so a restarted service (a new
+// service on the same database) opens what the first one sealed.
+var testMaster = func() *keyring.LocalMaster {
+	m, _, err := keyring.GenerateMaster()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()

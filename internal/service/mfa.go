@@ -3,12 +3,14 @@ package service
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"steward/internal/audit"
 	"steward/internal/authn"
 	"steward/internal/errs"
+	"steward/internal/keyring"
 	"steward/internal/org"
 	"steward/internal/store"
 )
@@ -46,7 +48,11 @@ func (s *Service) StartTOTP(ctx context.Context, a *Actor) (TOTPEnrolment, error
 		if out.URI, err = authn.TOTPURI(issuer(t), a.User.Email, secret); err != nil {
 			return err
 		}
-		if err := tx.StartTOTP(ctx, a.TenantID, a.UserID, secret, s.now()); err != nil {
+		sealed, err := s.seal(ctx, tx, totpPlace(a.TenantID, a.UserID), secret)
+		if err != nil {
+			return err
+		}
+		if err := tx.StartTOTP(ctx, a.TenantID, a.UserID, sealed, s.now()); err != nil {
 			return err
 		}
 		return s.rec(ctx, tx, a, event{action: "mfa.totp.start", targetType: "user", targetID: a.UserID, links: store.AuditLinks{User: a.UserID}})
@@ -57,6 +63,21 @@ func (s *Service) StartTOTP(ctx context.Context, a *Actor) (TOTPEnrolment, error
 	out.Secret = secret
 	out.QRPNG, err = authn.TOTPQRCode(out.URI, 256)
 	return out, err
+}
+
+// totpPlace is where a user's authenticator secret is stored, sealed.
+func totpPlace(tenantID, userID int64) keyring.Place {
+	return keyring.Place{TenantID: tenantID, Table: "totp_factors", Column: "secret", Row: strconv.FormatInt(userID, 10)}
+}
+
+// totpFactor reads a user's factor with its secret opened.
+func (s *Service) totpFactor(ctx context.Context, tx *store.Tx, tenantID, userID int64) (store.TOTP, error) {
+	f, err := tx.TOTPFactor(ctx, tenantID, userID)
+	if err != nil {
+		return f, err
+	}
+	f.Secret, err = s.open(ctx, tx, totpPlace(tenantID, userID), f.Secret)
+	return f, err
 }
 
 // issuer is the label an authenticator app shows: Steward and the tenant.
@@ -78,7 +99,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *Actor, code string) (Recov
 	}
 	now := s.now()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		f, err := tx.TOTPFactor(ctx, a.TenantID, a.UserID)
+		f, err := s.totpFactor(ctx, tx, a.TenantID, a.UserID)
 		if errs.KindOf(err) == errs.NotFound || err == nil && f.ConfirmedAt != nil {
 			return errs.E(errs.Conflict, "no_pending_factor", "start an enrolment with POST /me/mfa/totp first")
 		}
@@ -281,7 +302,7 @@ func (s *Service) secondFactor(ctx context.Context, acc *account, code string, n
 	var hashes []string
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		if f, err = tx.TOTPFactor(ctx, acc.tenant.ID, acc.user.ID); err != nil {
+		if f, err = s.totpFactor(ctx, tx, acc.tenant.ID, acc.user.ID); err != nil {
 			return err
 		}
 		hashes, err = tx.RecoveryCodes(ctx, acc.tenant.ID, acc.user.ID)

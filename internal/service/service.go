@@ -16,6 +16,7 @@ import (
 	"steward/internal/crm"
 	"steward/internal/errs"
 	"steward/internal/fields"
+	"steward/internal/keyring"
 	"steward/internal/org"
 	"steward/internal/store"
 )
@@ -30,15 +31,21 @@ type Service struct {
 	SessionTTL time.Duration
 	Passwords  authn.Policy
 	Sender     Sender // delivers password-reset tokens out of band (nil: the API answer carries them) and review reminders
-	subjects   *subjectCache
-	throttle   *throttle // failed sign-ins per client network
-	jobs       sync.WaitGroup
+	// Master wraps the tenants' data keys (keys.go); its key lives outside
+	// the database. Without one nothing can be sealed, so whatever needs
+	// sealing (second-factor secrets) is refused rather than kept in clear.
+	Master   keyring.Master
+	dataKeys *dataKeyCache
+	subjects *subjectCache
+	throttle *throttle // failed sign-ins per client network
+	jobs     sync.WaitGroup
 }
 
 // New returns a service with production defaults.
 func New(db *store.DB, log *slog.Logger) *Service {
 	return &Service{DB: db, Hasher: authn.NewHasher(4, nil), Log: log,
 		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy, subjects: newSubjectCache(),
+		dataKeys: &dataKeyCache{keys: map[string][]byte{}},
 		throttle: newThrottle(authn.DefaultIPRate)}
 }
 
