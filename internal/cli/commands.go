@@ -27,6 +27,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	key := fs.String("audit-key", defaultAuditKey, "audit checkpoint signing key (PEM); created if missing; share it between nodes")
 	masterKey := fs.String("master-key-file", defaultMasterKey, "master key file (base64) that wraps the tenants' data keys; created if missing; share it between nodes and keep it out of database backups ("+envMasterKey+", the key itself, overrides it)")
 	withJobs := fs.Bool("jobs", true, "run background jobs on this node (checkpoints, export resume and expiry, pool auto-return, grant expiry)")
+	oldMasters := fs.String("old-master-key-files", "", "comma-separated files of earlier master keys, which still unwrap the data keys they wrapped during a change of master key (docs/encryption.md)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For gives the client's address (none by default)")
 	var stream streamFlag
 	fs.Var(&stream, auditstream.Flag, "also write audit entries as JSON lines to file:PATH, syslog:, syslog://HOST[:PORT] or syslog+tcp://HOST[:PORT]")
@@ -46,13 +47,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	old, err := loadOldMasters(*oldMasters)
+	if err != nil {
+		return err
+	}
 	db, err := openDB(ctx, *dsn, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	svc := service.New(db, log)
-	svc.Signer, svc.Master = signer, master
+	svc.Signer, svc.Master, svc.OldMasters = signer, master, old
 	if n, err := svc.SealClearSecrets(ctx); err != nil {
 		return err
 	} else if n > 0 {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"steward/internal/errs"
 	"steward/internal/keyring"
@@ -42,6 +43,22 @@ func loadMasterKey(getenv func(string) string, path string, create bool) (*keyri
 		return nil, errs.E(errs.Invalid, "master_key", "%s: %s", path, errs.As(err).Message)
 	}
 	return m, nil
+}
+
+// loadOldMasters reads the comma-separated files of earlier master keys,
+// which still unwrap the data keys they wrapped until those are re-wrapped.
+func loadOldMasters(list string) ([]keyring.Master, error) {
+	var out []keyring.Master
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			m, err := loadMasterKey(func(string) string { return "" }, p, false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 func createMasterKey(path string) (*keyring.LocalMaster, error) {

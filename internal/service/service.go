@@ -34,18 +34,21 @@ type Service struct {
 	// Master wraps the tenants' data keys (keys.go); its key lives outside
 	// the database. Without one nothing can be sealed, so whatever needs
 	// sealing (second-factor secrets) is refused rather than kept in clear.
-	Master   keyring.Master
-	dataKeys *dataKeyCache
-	subjects *subjectCache
-	throttle *throttle // failed sign-ins per client network
-	jobs     sync.WaitGroup
+	Master keyring.Master
+	// OldMasters still unwrap the keys an earlier master wrapped, during a
+	// change of master key (docs/encryption.md, "Rotation").
+	OldMasters []keyring.Master
+	dataKeys   *dataKeyCache
+	subjects   *subjectCache
+	throttle   *throttle // failed sign-ins per client network
+	jobs       sync.WaitGroup
 }
 
 // New returns a service with production defaults.
 func New(db *store.DB, log *slog.Logger) *Service {
 	return &Service{DB: db, Hasher: authn.NewHasher(4, nil), Log: log,
 		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy, subjects: newSubjectCache(),
-		dataKeys: &dataKeyCache{keys: map[string][]byte{}},
+		dataKeys: newDataKeyCache(),
 		throttle: newThrottle(authn.DefaultIPRate)}
 }
 

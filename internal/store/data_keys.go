@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/binary"
 	"time"
 
 	"steward/internal/errs"
@@ -13,6 +15,7 @@ import (
 // named MasterID (keyring.Master). The store never sees it unwrapped.
 type DataKey struct {
 	ID        int64      `json:"id"`
+	Kind      string     `json:"kind"` // KindData or KindIndex
 	TenantID  int64      `json:"tenant_id"`
 	Wrapped   []byte     `json:"-"`
 	MasterID  string     `json:"master_id"`
@@ -20,14 +23,21 @@ type DataKey struct {
 	RetiredAt *time.Time `json:"retired_at"`
 }
 
-const dataKeyCols = `id, tenant_id, wrapped, master_id, created_at, retired_at`
+// The kinds of key: a data key seals values; an index key makes blind
+// indexes of searchable sealed values.
+const (
+	KindData  = "data"
+	KindIndex = "index"
+)
+
+const dataKeyCols = `id, kind, tenant_id, wrapped, master_id, created_at, retired_at`
 
 func scanDataKey(row interface{ Scan(...any) error }) (DataKey, error) {
 	var k DataKey
 	var wrapped string
 	var created int64
 	var retired sql.NullInt64
-	if err := row.Scan(&k.ID, &k.TenantID, &wrapped, &k.MasterID, &created, &retired); err != nil {
+	if err := row.Scan(&k.ID, &k.Kind, &k.TenantID, &wrapped, &k.MasterID, &created, &retired); err != nil {
 		return k, err
 	}
 	w, err := base64.StdEncoding.DecodeString(wrapped)
@@ -38,18 +48,18 @@ func scanDataKey(row interface{ Scan(...any) error }) (DataKey, error) {
 	return k, nil
 }
 
-// CurrentDataKey returns the tenant's newest data key that is not retired;
-// ok is false when it has none yet.
-func (t *Tx) CurrentDataKey(ctx context.Context, tenantID int64) (DataKey, bool, error) {
+// CurrentDataKey returns the tenant's newest key of the kind that is not
+// retired; ok is false when it has none yet.
+func (t *Tx) CurrentDataKey(ctx context.Context, tenantID int64, kind string) (DataKey, bool, error) {
 	k, err := scanDataKey(t.tx.QueryRowContext(ctx, `SELECT `+dataKeyCols+` FROM data_keys
-		WHERE tenant_id = $1 AND retired_at IS NULL ORDER BY id DESC LIMIT 1`, tenantID))
+		WHERE tenant_id = $1 AND kind = $2 AND retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`, tenantID, kind))
 	if err == sql.ErrNoRows {
 		return k, false, nil
 	}
 	return k, err == nil, t.classify(err, "store.CurrentDataKey")
 }
 
-// DataKeyByID returns one of the tenant's data keys.
+// DataKeyByID returns one of the tenant's keys.
 func (t *Tx) DataKeyByID(ctx context.Context, tenantID, id int64) (DataKey, error) {
 	k, err := scanDataKey(t.tx.QueryRowContext(ctx, `SELECT `+dataKeyCols+` FROM data_keys WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	if err == sql.ErrNoRows {
@@ -58,29 +68,45 @@ func (t *Tx) DataKeyByID(ctx context.Context, tenantID, id int64) (DataKey, erro
 	return k, t.classify(err, "store.DataKeyByID")
 }
 
-// CreateDataKey stores a new data key for the tenant. The key's wrap binds
-// its id, which the row gets on insert, so wrap is called with the id and
-// its result written in the same transaction.
-func (t *Tx) CreateDataKey(ctx context.Context, tenantID int64, now time.Time, wrap func(id int64) ([]byte, string, error)) (DataKey, error) {
-	const op = "store.CreateDataKey"
-	id, err := t.insert(ctx, op, `INSERT INTO data_keys (tenant_id, wrapped, master_id, created_at) VALUES ($1, '', '', $2)`, tenantID, Micros(now))
-	if err != nil {
-		return DataKey{}, err
+// CreateDataKey stores a new key of the kind for the tenant, under a
+// random id: ids are never reused, even when the transaction that made one
+// rolls back, so a key cached by id is always the key that id names. The
+// wrap binds the id, so wrap is called with it.
+func (t *Tx) CreateDataKey(ctx context.Context, tenantID int64, kind string, now time.Time, wrap func(id int64) ([]byte, string, error)) (DataKey, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return DataKey{}, errs.Wrap(err, "store.CreateDataKey")
 	}
+	id := int64(binary.BigEndian.Uint64(b[:])>>2) + 1 // positive, below 2^62
 	wrapped, master, err := wrap(id)
 	if err != nil {
 		return DataKey{}, err
 	}
-	if _, err := t.exec(ctx, op, `UPDATE data_keys SET wrapped = $1, master_id = $2 WHERE id = $3`,
-		base64.StdEncoding.EncodeToString(wrapped), master, id); err != nil {
-		return DataKey{}, err
-	}
-	return DataKey{ID: id, TenantID: tenantID, Wrapped: wrapped, MasterID: master, CreatedAt: now.UTC().Truncate(time.Microsecond)}, nil
+	k := DataKey{ID: id, Kind: kind, TenantID: tenantID, Wrapped: wrapped, MasterID: master, CreatedAt: now.UTC().Truncate(time.Microsecond)}
+	_, err = t.exec(ctx, "store.CreateDataKey", `INSERT INTO data_keys (id, kind, tenant_id, wrapped, master_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, kind, tenantID, base64.StdEncoding.EncodeToString(wrapped), master, Micros(now))
+	return k, err
 }
 
-// DataKeys lists the tenant's data keys, oldest first.
+// RewrapDataKey stores a key's new wrap (under a new master key).
+func (t *Tx) RewrapDataKey(ctx context.Context, tenantID, id int64, wrapped []byte, master string) error {
+	_, err := t.exec(ctx, "store.RewrapDataKey", `UPDATE data_keys SET wrapped = $1, master_id = $2 WHERE tenant_id = $3 AND id = $4`,
+		base64.StdEncoding.EncodeToString(wrapped), master, tenantID, id)
+	return err
+}
+
+// RetireDataKey marks a key retired: no longer current, still readable.
+func (t *Tx) RetireDataKey(ctx context.Context, tenantID, id int64, now time.Time) error {
+	_, err := t.exec(ctx, "store.RetireDataKey", `UPDATE data_keys SET retired_at = $1 WHERE tenant_id = $2 AND id = $3 AND retired_at IS NULL`,
+		Micros(now), tenantID, id)
+	return err
+}
+
+// DataKeys lists the keys of a tenant (tenantID > 0) or of every tenant,
+// by tenant and age.
 func (t *Tx) DataKeys(ctx context.Context, tenantID int64) ([]DataKey, error) {
-	rows, err := t.query(ctx, "store.DataKeys", `SELECT `+dataKeyCols+` FROM data_keys WHERE tenant_id = $1 ORDER BY id`, tenantID)
+	rows, err := t.query(ctx, "store.DataKeys", `SELECT `+dataKeyCols+` FROM data_keys WHERE $1 = 0 OR tenant_id = $1
+		ORDER BY tenant_id, kind, created_at, id`, tenantID)
 	if err != nil {
 		return nil, err
 	}

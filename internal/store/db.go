@@ -120,6 +120,28 @@ type Tx struct {
 	engine Engine
 	stmts  *stmtCache // nil in read transactions
 	lists  *listStmts // nil but in SQLite read transactions
+	after  []func()   // run once the transaction has committed
+	memo   map[any]any
+}
+
+// AfterCommit runs f once the transaction has committed, and never if it
+// rolls back: for what may only be remembered of committed data, such as a
+// cache of keys this transaction made.
+func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
+
+// Memo returns what SetMemo kept under key in this transaction.
+func (t *Tx) Memo(key any) (any, bool) {
+	v, ok := t.memo[key]
+	return v, ok
+}
+
+// SetMemo keeps v under key for the rest of this transaction (and of any
+// run of it again, which starts afresh).
+func (t *Tx) SetMemo(key, v any) {
+	if t.memo == nil {
+		t.memo = map[any]any{}
+	}
+	t.memo[key] = v
 }
 
 // Write runs fn in a read-write transaction, committing if it returns nil.
@@ -164,6 +186,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	}
 	if err := tx.Commit(); err != nil {
 		return errs.Wrap(err, "store.commit")
+	}
+	for _, f := range t.after {
+		f()
 	}
 	return nil
 }

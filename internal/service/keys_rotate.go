@@ -1,0 +1,275 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strconv"
+
+	"steward/internal/keyring"
+	"steward/internal/store"
+)
+
+// Key rotation (docs/encryption.md, "Rotation"): a new master key is
+// taken on by re-wrapping every data key under it (RewrapKeys); new data
+// keys are taken on by making one per tenant (RotateDataKeys), which is
+// current at once, then re-sealing every value still under an older key
+// (Reseal) and retiring the keys nothing is left under. Both run while
+// the servers serve: a value is read with whichever key it names.
+
+// sealedColumn is a column whose values are sealed, with the means to
+// list them and to swap one for its re-sealed form.
+type sealedColumn struct {
+	table, column string
+	list          func(ctx context.Context, tx *store.Tx) ([]sealedValue, error)
+	replace       func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) error
+}
+
+// sealedValue is one stored sealed value and where it lives.
+type sealedValue struct {
+	place  keyring.Place
+	sealed string
+}
+
+// sealedColumns are every sealed column (docs/encryption.md, "What is sealed").
+var sealedColumns = []sealedColumn{{
+	table: "totp_factors", column: "secret",
+	list: func(ctx context.Context, tx *store.Tx) ([]sealedValue, error) {
+		all, err := tx.TOTPSecrets(ctx)
+		out := make([]sealedValue, 0, len(all))
+		for _, f := range all {
+			out = append(out, sealedValue{place: totpPlace(f.TenantID, f.UserID), sealed: f.Secret})
+		}
+		return out, err
+	},
+	replace: func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) error {
+		userID, err := strconv.ParseInt(v.place.Row, 10, 64)
+		if err != nil {
+			return err
+		}
+		return tx.ReplaceTOTPSecret(ctx, v.place.TenantID, userID, v.sealed, sealed)
+	},
+}}
+
+// KeyState is a key as `steward keys status` shows it.
+type KeyState struct {
+	store.DataKey
+	AgeDays int  `json:"age_days"`
+	Current bool `json:"current"`
+	Values  int  `json:"values" doc:"sealed values under it"`
+	// Readable says a configured master key unwraps it.
+	Readable bool `json:"readable"`
+}
+
+// KeyStates lists the keys of one tenant (tenantID > 0) or of all.
+func (s *Service) KeyStates(ctx context.Context, tenantID int64) ([]KeyState, error) {
+	var keys []store.DataKey
+	counts := map[int64]int{}
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if keys, err = tx.DataKeys(ctx, tenantID); err != nil {
+			return err
+		}
+		for _, c := range sealedColumns {
+			vs, err := c.list(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				if id, ok := keyring.KeyID(v.sealed); ok {
+					counts[id]++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	// Keys come by tenant, kind and age, as CurrentDataKey orders them: the
+	// last live one of each tenant and kind is current.
+	current := map[currentRef]int64{}
+	for _, k := range keys {
+		if k.RetiredAt == nil {
+			current[currentRef{k.TenantID, k.Kind}] = k.ID
+		}
+	}
+	out := make([]KeyState, 0, len(keys))
+	for _, k := range keys {
+		_, err := s.unwrap(k)
+		out = append(out, KeyState{DataKey: k, AgeDays: int(now.Sub(k.CreatedAt).Hours() / 24), Values: counts[k.ID],
+			Current: current[currentRef{k.TenantID, k.Kind}] == k.ID, Readable: err == nil})
+	}
+	return out, nil
+}
+
+// RewrapKeys wraps every key of one tenant (tenantID > 0) or of all under
+// the current master key, where an old one wrapped it, and returns how
+// many it re-wrapped.
+func (s *Service) RewrapKeys(ctx context.Context, tenantID int64) (int, error) {
+	if s.Master == nil {
+		return 0, errNoMaster
+	}
+	n := 0
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		n = 0
+		keys, err := tx.DataKeys(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if k.MasterID == s.Master.ID() {
+				continue
+			}
+			key, err := s.unwrap(k)
+			if err != nil {
+				return err
+			}
+			w, err := s.Master.Wrap(key, keyring.WrapAD(k.TenantID, k.ID))
+			if err != nil {
+				return err
+			}
+			if err := tx.RewrapDataKey(ctx, k.TenantID, k.ID, w, s.Master.ID()); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// RotateDataKeys gives each tenant that has data keys (or the one named) a
+// new data key, current from now on, and returns how many it made. What is
+// sealed under the older keys stays readable; Reseal moves it.
+func (s *Service) RotateDataKeys(ctx context.Context, tenantID int64) (int, error) {
+	if s.Master == nil {
+		return 0, errNoMaster
+	}
+	n := 0
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		n = 0
+		keys, err := tx.DataKeys(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		var tenants []int64
+		for _, k := range keys {
+			if k.Kind == store.KindData && !slices.Contains(tenants, k.TenantID) {
+				tenants = append(tenants, k.TenantID)
+			}
+		}
+		for _, t := range tenants {
+			if _, _, err := s.newKey(ctx, tx, t, store.KindData); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// resealBatch is how many values one transaction re-seals: short write
+// transactions, so the servers' own writes go on between them.
+const resealBatch = 500
+
+// Reseal re-seals every value of one tenant (tenantID > 0) or of all that
+// is under a data key other than its tenant's current one, in batches,
+// calling progress after each; then it retires the data keys nothing is
+// sealed under any more. It returns how many values it re-sealed. Run it
+// a minute or more after RotateDataKeys: nodes keep sealing with the key
+// they last saw current for up to a minute (currentTTL), and what they
+// seal meanwhile is left under the old key until the next run.
+func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done, total int)) (int, error) {
+	if s.Master == nil {
+		return 0, errNoMaster
+	}
+	type job struct {
+		col sealedColumn
+		v   sealedValue
+	}
+	var todo []job
+	current := map[int64]int64{}
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		for _, c := range sealedColumns {
+			vs, err := c.list(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				if tenantID > 0 && v.place.TenantID != tenantID {
+					continue
+				}
+				cur, ok := current[v.place.TenantID]
+				if !ok {
+					k, found, err := tx.CurrentDataKey(ctx, v.place.TenantID, store.KindData)
+					if err != nil {
+						return err
+					}
+					if found {
+						cur = k.ID
+					}
+					current[v.place.TenantID] = cur
+				}
+				if id, ok := keyring.KeyID(v.sealed); ok && id != cur {
+					todo = append(todo, job{c, v})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.dataKeys.forgetCurrent() // this node seals with the newest key from now on
+	done := 0
+	for len(todo) > 0 {
+		batch := todo[:min(resealBatch, len(todo))]
+		todo = todo[len(batch):]
+		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			for _, j := range batch {
+				plain, err := s.open(ctx, tx, j.v.place, j.v.sealed)
+				if err != nil {
+					return err
+				}
+				sealed, err := s.seal(ctx, tx, j.v.place, plain)
+				if err != nil {
+					return err
+				}
+				if err := j.col.replace(ctx, tx, j.v, sealed); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+		done += len(batch)
+		if progress != nil {
+			progress(done, done+len(todo))
+		}
+	}
+	return done, s.retireEmptyKeys(ctx, tenantID)
+}
+
+// retireEmptyKeys retires the data keys that are not current and have
+// nothing sealed under them. A retired key stays, readable: deleting one
+// is crypto-shredding, for a tenant's deletion only.
+func (s *Service) retireEmptyKeys(ctx context.Context, tenantID int64) error {
+	states, err := s.KeyStates(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		for _, k := range states {
+			if k.Kind == store.KindData && !k.Current && k.Values == 0 && k.RetiredAt == nil {
+				if err := tx.RetireDataKey(ctx, k.TenantID, k.ID, s.now()); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
