@@ -25,6 +25,7 @@ import (
 	"steward/internal/audit"
 	"steward/internal/crm"
 	"steward/internal/httpapi"
+	"steward/internal/keyring"
 	"steward/internal/server"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -205,6 +206,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	sodExchanges(c, ids)
 	insightExchanges(c, ids)
 	reviewExchanges(c, ids)
+	reportExchanges(c)
 	c.call("POST", "/auth/logout", nil, http.StatusNoContent)
 	for _, rt := range httpapi.Routes() {
 		status := rt.Status
@@ -337,10 +339,15 @@ func newLiveClient(t *testing.T) *liveClient {
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(db, log)
 	svc.Signer = audit.GenerateSigner()
+	master, _, err := keyring.GenerateMaster() // second-factor secrets are sealed
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Master = master
 	t.Cleanup(svc.Wait)                  // exports run in the background; the database closes after them
 	relaxed := service.DefaultSecurity() // the live check signs in with passwords; securityExchanges enrols a factor
 	relaxed.MFARoles, relaxed.MFAForExport, relaxed.MFAForAdmin = []string{}, false, false
-	_, _, err := svc.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme",
+	_, _, err = svc.CreateTenant(ctx, service.NewTenant{Slug: "acme", Name: "Acme",
 		AdminEmail: "admin@acme.example", AdminPassword: "a-long-enough-password-1", Security: &relaxed})
 	if err != nil {
 		t.Fatalf("create tenant: %v", err)

@@ -357,9 +357,15 @@ func (s *Service) SecuritySettings(ctx context.Context, a *Actor) (SecurityRepor
 	if err := a.needAny(access.ManageSecurity, access.ManageUsers); err != nil {
 		return rep, err
 	}
+	return s.securityReport(ctx, a.TenantID)
+}
+
+// securityReport is a tenant's settings with their conformance report.
+func (s *Service) securityReport(ctx context.Context, tenantID int64) (SecurityReport, error) {
+	var rep SecurityReport
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		rep.Settings, err = securityOf(ctx, tx, a.TenantID)
+		rep.Settings, err = securityOf(ctx, tx, tenantID)
 		return err
 	})
 	rep.Conformance = rep.Settings.conformance()
