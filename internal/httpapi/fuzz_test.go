@@ -90,6 +90,13 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 		reflect.TypeFor[service.ReviewInput]():         target(service.CheckReview),
 		reflect.TypeFor[service.ReviewDecisionInput](): target(service.CheckReviewDecisions),
 
+		// Retention.
+		reflect.TypeFor[service.RetentionRuleInput](): target(service.CheckRetentionRule),
+		reflect.TypeFor[LegalHoldInput](): target(func(in LegalHoldInput) error {
+			_, err := fieldcheck.Name("reason", in.Reason, 500)
+			return err
+		}),
+
 		// Policy as code (POST /policy reads YAML too: policy.FuzzParsePolicy).
 		reflect.TypeFor[policy.Document](): target(func(d policy.Document) error { return d.Validate() }),
 	}

@@ -207,6 +207,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	insightExchanges(c, ids)
 	reviewExchanges(c, ids)
 	reportExchanges(c)
+	retentionExchanges(c)
 	c.call("POST", "/auth/logout", nil, http.StatusNoContent)
 	for _, rt := range httpapi.Routes() {
 		status := rt.Status
