@@ -191,6 +191,17 @@ func (s *Service) visibleCustomer(ctx context.Context, tx *store.Tx, a *Actor, i
 		}
 		return c, errs.E(errs.Forbidden, "forbidden", "you may not %s this %s: %s", act, o, d.Missing)
 	}
+	if act == access.Create || act == access.Edit || act == access.Delete || act == access.Transfer || act == access.Share {
+		// A privacy request's restriction freezes the customer and what
+		// hangs under it (privacy.go).
+		restricted, err := tx.Restricted(ctx, a.TenantID, id)
+		if err != nil {
+			return c, err
+		}
+		if restricted {
+			return c, errRestricted
+		}
+	}
 	return c, nil
 }
 

@@ -48,7 +48,11 @@ func (s *Service) exportPages(ctx context.Context, a *Actor, o access.Object, co
 				if customers, err = tx.Customers(ctx, a.TenantID, f, q); err != nil {
 					return err
 				}
-				rows, err = s.exportRows(ctx, tx, a, o, cols, customers)
+				kept, err := s.unrestricted(ctx, tx, a.TenantID, customers)
+				if err != nil {
+					return err
+				}
+				rows, err = s.exportRows(ctx, tx, a, o, cols, kept)
 				return err
 			})
 			if readErr != nil {
@@ -75,6 +79,27 @@ func (s *Service) exportPages(ctx context.Context, a *Actor, o access.Object, co
 		}
 		return readErr
 	}
+}
+
+// unrestricted leaves out the customers whose processing a privacy
+// request restricted (privacy.go): no export carries them, or their
+// contacts.
+func (s *Service) unrestricted(ctx context.Context, tx *store.Tx, tenantID int64, cs []crm.Customer) ([]crm.Customer, error) {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	frozen, err := tx.RestrictedAmong(ctx, tenantID, ids)
+	if err != nil || len(frozen) == 0 {
+		return cs, err
+	}
+	out := make([]crm.Customer, 0, len(cs))
+	for _, c := range cs {
+		if !frozen[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // exportRows redacts a page of customers, or their contacts, and renders

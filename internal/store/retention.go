@@ -219,3 +219,10 @@ func (t *Tx) LegalHolds(ctx context.Context, tenantID int64) ([]LegalHold, error
 	}
 	return out, errs.Wrap(rows.Err(), "store.LegalHolds")
 }
+
+// Held reports whether a customer is under a legal hold.
+func (t *Tx) Held(ctx context.Context, tenantID, customerID int64) (bool, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM legal_holds WHERE tenant_id = $1 AND customer_id = $2`, tenantID, customerID).Scan(&n)
+	return n > 0, errs.Wrap(err, "store.Held")
+}
