@@ -43,10 +43,6 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	master, err := loadMasterKey(env.Getenv, *masterKey, true)
-	if err != nil {
-		return err
-	}
 	old, err := loadOldMasters(*oldMasters)
 	if err != nil {
 		return err
@@ -56,6 +52,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	master, err := serveMasterKey(ctx, env, db, *masterKey, *dsn, old, log)
+	if err != nil {
+		return err
+	}
 	svc := service.New(db, log)
 	svc.Signer, svc.Master, svc.OldMasters = signer, master, old
 	if n, err := svc.SealClearSecrets(ctx); err != nil {

@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"steward/internal/errs"
 	"steward/internal/keyring"
+	"steward/internal/store"
 )
 
 // defaultMasterKey is where serve keeps the master key unless told
@@ -59,6 +62,48 @@ func loadOldMasters(list string) ([]keyring.Master, error) {
 		}
 	}
 	return out, nil
+}
+
+// serveMasterKey is the master key serve runs with: from the environment
+// or the file, which it makes only while the database holds no data key
+// yet. A missing file beside data keys is a lost or unmounted key, and a
+// new one would leave every sealed value unreadable: serve refuses, as it
+// does when the database holds keys wrapped by a master it was not given.
+func serveMasterKey(ctx context.Context, env Env, db *store.DB, path, dsn string, old []keyring.Master, log *slog.Logger) (*keyring.LocalMaster, error) {
+	var masters []string
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		masters, err = tx.DataKeyMasters(ctx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	master, err := loadMasterKey(env.Getenv, path, len(masters) == 0)
+	if err != nil {
+		if len(masters) > 0 && env.Getenv(envMasterKey) == "" {
+			return nil, errs.E(errs.Invalid, "master_key", "%v; the database holds data keys wrapped by master key %s: restore that key (or set %s), never start with a new one",
+				errs.As(err).Message, strings.Join(masters, ", "), envMasterKey)
+		}
+		return nil, err
+	}
+	known := map[string]bool{master.ID(): true}
+	for _, m := range old {
+		known[m.ID()] = true
+	}
+	for _, id := range masters {
+		if !known[id] {
+			return nil, errs.E(errs.Invalid, "master_key", "the database holds data keys wrapped by master key %s, which is not configured (this key is %s): give the right --master-key-file, or the old one in --old-master-key-files",
+				id, master.ID())
+		}
+	}
+	if env.Getenv(envMasterKey) == "" && strings.HasPrefix(dsn, "sqlite:") {
+		if abs1, err1 := filepath.Abs(filepath.Dir(path)); err1 == nil {
+			if abs2, err2 := filepath.Abs(filepath.Dir(strings.TrimPrefix(dsn, "sqlite:"))); err2 == nil && abs1 == abs2 {
+				log.Warn("the master key file sits beside the database: a copy of that directory holds both; keep the key elsewhere in production", "master_key_file", path)
+			}
+		}
+	}
+	return master, nil
 }
 
 func createMasterKey(path string) (*keyring.LocalMaster, error) {

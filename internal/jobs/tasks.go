@@ -42,12 +42,12 @@ func tasks(svc *service.Service) []task {
 		{name: "review_deadline", every: time.Minute, timeout: 30 * time.Minute, run: counted(svc.CloseDueReviews), done: "applied access review deadlines"},
 		{name: "review_recurrence", every: time.Hour, timeout: 30 * time.Minute, run: counted(svc.RecurReviews), done: "started recurring access reviews"},
 		{name: "review_reminders", every: time.Hour, run: counted(svc.RemindReviewers), done: "reminded access reviewers"},
-		// The trail folded per user and action, which insights and reviews
-		// read: a minute's entries fold in milliseconds; the first fold of a
-		// long trail (after an upgrade) takes a minute or two.
 		// Retention rules run once a day each; the job looks hourly for the
 		// rules whose day has come (a run of a large tenant may take minutes).
 		{name: "retention", every: time.Hour, timeout: 30 * time.Minute, run: counted(svc.RunDueRetention), done: "applied retention rules"},
+		// The trail folded per user and action, which insights and reviews
+		// read: a minute's entries fold in milliseconds; the first fold of a
+		// long trail (after an upgrade) takes a minute or two.
 		{name: "audit_fold", every: time.Minute, timeout: 30 * time.Minute, run: counted(svc.FoldTrails)},
 	}
 }

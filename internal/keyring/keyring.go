@@ -28,7 +28,7 @@ const KeySize = 32
 
 // Master wraps and unwraps data keys. A KMS implements it by calling its
 // encrypt and decrypt operations; LocalMaster does it with a key held in
-// memory. ad binds a wrapped key to its tenant and id (WrapAD).
+// memory. ad binds a wrapped key to its tenant, id and kind (WrapAD).
 type Master interface {
 	// ID names the master key; stored beside every key it wraps, so that
 	// after a change of master key the old wraps are found and redone.
@@ -37,9 +37,11 @@ type Master interface {
 	Unwrap(wrapped, ad []byte) ([]byte, error)
 }
 
-// WrapAD is the associated data of a tenant's data key under the master.
-func WrapAD(tenantID, keyID int64) []byte {
-	return []byte("steward/data-key/" + strconv.FormatInt(tenantID, 10) + "/" + strconv.FormatInt(keyID, 10))
+// WrapAD is the associated data of a tenant's key under the master: its
+// tenant, id and kind, so that a wrapped key moved to another tenant, id
+// or use (a data key passed off as an index key) does not unwrap.
+func WrapAD(tenantID, keyID int64, kind string) []byte {
+	return []byte("steward/key/" + kind + "/" + strconv.FormatInt(tenantID, 10) + "/" + strconv.FormatInt(keyID, 10))
 }
 
 // NewDataKey returns a fresh random data key.

@@ -93,20 +93,23 @@ func TestMasterWrap(t *testing.T) {
 	}
 	other, _, _ := keyring.GenerateMaster()
 	dk := key(t)
-	w, err := m.Wrap(dk, keyring.WrapAD(3, 1))
+	w, err := m.Wrap(dk, keyring.WrapAD(3, 1, "data"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := again.Unwrap(w, keyring.WrapAD(3, 1)); err != nil || !bytes.Equal(got, dk) {
+	if got, err := again.Unwrap(w, keyring.WrapAD(3, 1, "data")); err != nil || !bytes.Equal(got, dk) {
 		t.Fatalf("unwrap: %v", err)
 	}
-	if _, err := m.Unwrap(w, keyring.WrapAD(4, 1)); err == nil {
+	if _, err := m.Unwrap(w, keyring.WrapAD(4, 1, "data")); err == nil {
 		t.Error("a key wrapped for tenant 3 unwrapped for tenant 4")
 	}
-	if _, err := m.Unwrap(w, keyring.WrapAD(3, 2)); err == nil {
+	if _, err := m.Unwrap(w, keyring.WrapAD(3, 2, "data")); err == nil {
 		t.Error("a key wrapped as key 1 unwrapped as key 2")
 	}
-	if _, err := other.Unwrap(w, keyring.WrapAD(3, 1)); err == nil {
+	if _, err := m.Unwrap(w, keyring.WrapAD(3, 1, "index")); err == nil {
+		t.Error("a data key unwrapped as an index key")
+	}
+	if _, err := other.Unwrap(w, keyring.WrapAD(3, 1, "data")); err == nil {
 		t.Error("another master unwrapped the key")
 	}
 	for _, bad := range []string{"", "c2hvcnQ=", strings.Repeat("A", 44) + "!"} {

@@ -74,7 +74,7 @@ func (p Proxies) client(peer netip.Addr, forwarded []string) netip.Addr {
 	}
 	client := peer
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		a, err := hopAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
 			return client
 		}
@@ -84,6 +84,16 @@ func (p Proxies) client(peer netip.Addr, forwarded []string) netip.Addr {
 		}
 	}
 	return client
+}
+
+// hopAddr reads one X-Forwarded-For entry: an address, or an address and
+// port as some proxies write them ("192.0.2.1:5678", "[2001:db8::1]:443").
+func hopAddr(s string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	return ap.Addr(), err
 }
 
 // behindProxies rewrites a request's RemoteAddr to its client's address

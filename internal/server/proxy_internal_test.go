@@ -28,6 +28,8 @@ func TestProxiesClient(t *testing.T) {
 		{"malformed hop: the last believed", "10.1.2.3", []string{"198.51.100.1, garbage"}, "10.1.2.3"},
 		{"malformed further left is never read", "10.1.2.3", []string{"garbage, 198.51.100.1"}, "198.51.100.1"},
 		{"IPv6 loopback proxy", "::1", []string{"2001:db8::5"}, "2001:db8::5"},
+		{"an entry with a port", "10.1.2.3", []string{"198.51.100.1:5678"}, "198.51.100.1"},
+		{"an IPv6 entry with a port", "10.1.2.3", []string{"[2001:db8::7]:443"}, "2001:db8::7"},
 		{"IPv4-mapped IPv6 peer", "::ffff:10.1.2.3", []string{"198.51.100.1"}, "198.51.100.1"},
 	}
 	for _, c := range cases {
@@ -72,7 +74,7 @@ func FuzzProxiesClient(f *testing.F) {
 			return
 		}
 		for _, h := range strings.Split(header, ",") {
-			if a, err := netip.ParseAddr(strings.TrimSpace(h)); err == nil && a.Unmap() == got {
+			if a, err := hopAddr(strings.TrimSpace(h)); err == nil && a.Unmap() == got {
 				return
 			}
 		}

@@ -241,30 +241,31 @@ func refusal(acc *account, ip string, now time.Time) string {
 	return ""
 }
 
-// shadowAttempt does for an unknown e-mail the database work a known
-// account's attempt does (the reads of loadAccount, the write that
-// reserves the attempt), on a user id no row has, so that the answer for
-// an unknown account takes as long as the one for a wrong password: the
-// status and body are already the same, and the time must not tell
-// either. docs/benchmarks.md, "Account security", has the two timed.
-func (s *Service) shadowAttempt(ctx context.Context, tenantID int64, now time.Time) error {
-	const nobody = 0 // in an unknown tenant (id 0) too: the same statements, matching nothing
-	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UserSecurity(ctx, tenantID, nobody); err != nil && errs.KindOf(err) != errs.NotFound {
-			return err
-		}
-		if _, err := tx.UserRoles(ctx, tenantID, nobody, now); err != nil {
-			return err
-		}
-		if _, err := securityOf(ctx, tx, tenantID); err != nil {
-			return err
-		}
-		_, err := tx.HasFactor(ctx, tenantID, nobody)
-		return err
-	})
-	if err != nil {
+// For an unknown e-mail the sign-in does the database work a known
+// account's attempt does, on a user id no row has, so that its answer
+// takes as long as the one for a wrong password: the status and body are
+// already the same, and the time must not tell either. findAccount runs
+// the account's reads (shadowReads) in its own transaction, as it does for
+// a known account; shadowAttempt the write that reserves the attempt.
+const nobody = 0 // in an unknown tenant (id 0) too: the same statements, matching nothing
+
+// shadowReads are loadAccount's reads for nobody.
+func (s *Service) shadowReads(ctx context.Context, tx *store.Tx, tenantID int64) error {
+	if _, err := tx.UserSecurity(ctx, tenantID, nobody); err != nil && errs.KindOf(err) != errs.NotFound {
 		return err
 	}
+	if _, err := tx.UserRoles(ctx, tenantID, nobody, s.now()); err != nil {
+		return err
+	}
+	if _, err := securityOf(ctx, tx, tenantID); err != nil {
+		return err
+	}
+	_, err := tx.HasFactor(ctx, tenantID, nobody)
+	return err
+}
+
+// shadowAttempt is the attempt's counting write, for nobody.
+func (s *Service) shadowAttempt(ctx context.Context, tenantID int64, now time.Time) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		_, err := tx.ReserveLoginAttempt(ctx, tenantID, nobody, 0, now)
 		return err
@@ -282,6 +283,12 @@ func (s *Service) findAccount(ctx context.Context, tenantSlug, email string) (ac
 		}
 		acc.tenant = t
 		u, _, err := tx.UserCredentials(ctx, t.ID, strings.ToLower(strings.TrimSpace(email)))
+		if errs.KindOf(err) == errs.NotFound {
+			if err := s.shadowReads(ctx, tx, t.ID); err != nil {
+				return err
+			}
+			return nil
+		}
 		if err != nil {
 			return err
 		}

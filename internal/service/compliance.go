@@ -169,8 +169,12 @@ func (s *Service) Compliance(ctx context.Context, a *Actor, q ComplianceQuery) (
 	if err != nil {
 		return rep, err
 	}
-	if rep.Reviews, err = s.reportReviews(ctx, a, rep.From, rep.To); err != nil {
+	var allReviews int
+	if rep.Reviews, allReviews, err = s.reportReviews(ctx, a, rep.From, rep.To); err != nil {
 		return rep, err
+	}
+	if allReviews >= reviewListLimit {
+		rep.Notes = append(rep.Notes, "Access reviews: only the tenant's newest campaigns were read; older ones in the period may be missing.")
 	}
 	if rep.SoDConflicts, err = s.SoDConflicts(ctx, a); err != nil {
 		return rep, err
@@ -344,11 +348,12 @@ func (s *Service) reportTrail(ctx context.Context, tx *store.Tx, tenantID int64,
 	return err
 }
 
-// reportReviews lists the campaigns started or closed in the period.
-func (s *Service) reportReviews(ctx context.Context, a *Actor, from, to time.Time) ([]ReviewSummary, error) {
+// reportReviews lists the campaigns started or closed in the period, of
+// the newest the review list gives, and how many that list held.
+func (s *Service) reportReviews(ctx context.Context, a *Actor, from, to time.Time) ([]ReviewSummary, int, error) {
 	all, err := s.Reviews(ctx, a)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	in := func(t *time.Time) bool { return t != nil && !t.Before(from) && t.Before(to) }
 	out := []ReviewSummary{}
@@ -357,7 +362,7 @@ func (s *Service) reportReviews(ctx context.Context, a *Actor, from, to time.Tim
 			out = append(out, ReviewSummary{ID: r.ID, Name: r.Name, Status: r.Status, StartedAt: r.StartedAt, ClosedAt: r.ClosedAt, Counts: r.Progress})
 		}
 	}
-	return out, nil
+	return out, len(all), nil
 }
 
 // ParseReportTime reads a period's end: an RFC 3339 time, or a date

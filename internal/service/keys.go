@@ -96,6 +96,11 @@ func (s *Service) keyByID(ctx context.Context, tx *store.Tx, tenantID, id int64)
 		}
 	}
 	k, err := tx.DataKeyByID(ctx, tenantID, id)
+	if errs.KindOf(err) == errs.NotFound {
+		// A sealed value names a key the tenant does not have: the
+		// database is damaged, not the request.
+		return nil, errs.E(errs.Internal, "data_key_missing", "data key %d of tenant %d is missing", id, tenantID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +118,7 @@ func (s *Service) keyByID(ctx context.Context, tx *store.Tx, tenantID, id int64)
 func (s *Service) unwrap(k store.DataKey) ([]byte, error) {
 	for _, m := range append([]keyring.Master{s.Master}, s.OldMasters...) {
 		if m != nil && m.ID() == k.MasterID {
-			return m.Unwrap(k.Wrapped, keyring.WrapAD(k.TenantID, k.ID))
+			return m.Unwrap(k.Wrapped, keyring.WrapAD(k.TenantID, k.ID, k.Kind))
 		}
 	}
 	if s.Master == nil {
@@ -165,7 +170,7 @@ func (s *Service) newKey(ctx context.Context, tx *store.Tx, tenantID int64, kind
 		return 0, nil, err
 	}
 	k, err := tx.CreateDataKey(ctx, tenantID, kind, s.now(), func(id int64) ([]byte, string, error) {
-		w, err := s.Master.Wrap(fresh, keyring.WrapAD(tenantID, id))
+		w, err := s.Master.Wrap(fresh, keyring.WrapAD(tenantID, id, kind))
 		return w, s.Master.ID(), err
 	})
 	if err != nil {

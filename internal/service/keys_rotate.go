@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"steward/internal/errs"
 	"steward/internal/keyring"
 	"steward/internal/store"
 )
@@ -125,7 +126,7 @@ func (s *Service) RewrapKeys(ctx context.Context, tenantID int64) (int, error) {
 			if err != nil {
 				return err
 			}
-			w, err := s.Master.Wrap(key, keyring.WrapAD(k.TenantID, k.ID))
+			w, err := s.Master.Wrap(key, keyring.WrapAD(k.TenantID, k.ID, k.Kind))
 			if err != nil {
 				return err
 			}
@@ -230,6 +231,12 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 		err := s.DB.Write(ctx, func(tx *store.Tx) error {
 			for _, j := range batch {
 				plain, err := s.open(ctx, tx, j.v.place, j.v.sealed)
+				if e := errs.As(err); e != nil && (e.Code == "unseal_failed" || e.Code == "data_key_missing") {
+					// A damaged value stays as it is, under its key, which
+					// is then not retired; the rest move on.
+					s.Log.Error("reseal: a value does not open", "table", j.v.place.Table, "column", j.v.place.Column, "row", j.v.place.Row, "err", err)
+					continue
+				}
 				if err != nil {
 					return err
 				}

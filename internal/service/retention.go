@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"steward/internal/access"
@@ -145,7 +146,7 @@ func (s *Service) PreviewRetention(ctx context.Context, a *Actor, id int64) (Ret
 			return err
 		}
 		res = retentionResult(r, s.now(), true)
-		ids, n, err := tx.RetentionMatches(ctx, a.TenantID, r.Object, res.Cutoff, 0, retentionSample)
+		ids, n, err := tx.RetentionMatches(ctx, a.TenantID, r.Object, res.Cutoff, 0, retentionSample, true)
 		res.Sample, res.Count = append(res.Sample, ids...), n
 		return err
 	})
@@ -178,41 +179,55 @@ func (s *Service) RunRetention(ctx context.Context, a *Actor, id int64) (Retenti
 
 // runRetention applies a rule in batches, each its own transaction with
 // an audit entry naming the records it changed; a is nil for the job.
+// Each batch reads the rule afresh: a rule disabled, removed or given more
+// days while a long run goes on stops or narrows it from the next batch.
 func (s *Service) runRetention(ctx context.Context, a *Actor, r store.RetentionRule) (RetentionResult, error) {
 	now := s.now()
 	res := retentionResult(r, now, false)
 	var after int64
 	for {
 		var done bool
+		var read, hit []int64
+		var cutoff time.Time
 		err := s.DB.Write(ctx, func(tx *store.Tx) error {
-			ids, _, err := tx.RetentionMatches(ctx, r.TenantID, r.Object, res.Cutoff, after, retentionBatch)
+			done, read, hit = false, nil, nil
+			cur, err := tx.RetentionRuleByID(ctx, r.TenantID, r.ID)
+			if errs.KindOf(err) == errs.NotFound || (err == nil && a == nil && !cur.Enabled) {
+				done = true // removed, or disabled while the job ran it
+				return nil
+			}
 			if err != nil {
 				return err
 			}
-			if len(ids) == 0 {
+			cutoff = now.AddDate(0, 0, -cur.Days)
+			if read, _, err = tx.RetentionMatches(ctx, r.TenantID, cur.Object, cutoff, after, retentionBatch, false); err != nil {
+				return err
+			}
+			if len(read) == 0 {
 				done = true
 				return tx.MarkRetentionRun(ctx, r.TenantID, r.ID, now)
 			}
-			after = ids[len(ids)-1]
-			hit, err := tx.ApplyRetention(ctx, r.TenantID, r.Object, res.Cutoff, now, ids)
-			if err != nil || len(hit) == 0 {
+			if hit, err = tx.ApplyRetention(ctx, r.TenantID, cur.Object, cutoff, now, read); err != nil {
 				return err
 			}
-			if err := s.record(ctx, tx, a, r.TenantID, event{action: "retention.run", targetType: "retention_rule", targetID: r.ID,
-				details: map[string]any{"rule": r.Name, "object": r.Object, "action": r.Action, "cutoff": res.Cutoff, "count": len(hit), "ids": hit}}); err != nil {
-				return err
+			if len(hit) == 0 {
+				return nil
 			}
-			res.Count += len(hit)
-			for _, id := range hit {
-				if len(res.Sample) < retentionSample {
-					res.Sample = append(res.Sample, id)
-				}
-			}
-			return nil
+			return s.record(ctx, tx, a, r.TenantID, event{action: "retention.run", targetType: "retention_rule", targetID: r.ID,
+				details: map[string]any{"rule": cur.Name, "object": cur.Object, "action": cur.Action, "cutoff": cutoff, "count": len(hit), "ids": hit}})
 		})
 		if err != nil || done {
 			return res, err
 		}
+		// Only a committed batch moves the run on and counts.
+		res.Cutoff = cutoff
+		res.Count += len(hit)
+		for _, id := range hit {
+			if len(res.Sample) < retentionSample {
+				res.Sample = append(res.Sample, id)
+			}
+		}
+		after = read[len(read)-1]
 	}
 }
 
@@ -229,14 +244,16 @@ func (s *Service) RunDueRetention(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var failed []error
 	for _, r := range due {
 		res, err := s.runRetention(ctx, nil, r)
 		n += res.Count
-		if err != nil {
-			return n, err
+		if err != nil { // one tenant's failure holds up no other's
+			s.Log.Error("retention rule failed", "tenant_id", r.TenantID, "rule_id", r.ID, "err", err)
+			failed = append(failed, err)
 		}
 	}
-	return n, nil
+	return n, errors.Join(failed...)
 }
 
 // PlaceLegalHold keeps every retention rule off a customer the actor can
@@ -263,12 +280,17 @@ func (s *Service) PlaceLegalHold(ctx context.Context, a *Actor, customerID int64
 	return h, err
 }
 
-// LiftLegalHold lets the retention rules reach a customer again.
+// LiftLegalHold lets the retention rules reach a customer again; like a
+// rule's change, it needs a recent sign-in, since the next run may then
+// destroy what the hold kept.
 func (s *Service) LiftLegalHold(ctx context.Context, a *Actor, customerID int64) error {
 	if err := a.need(access.ManageSecurity); err != nil {
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.needStepUp(ctx, tx, a); err != nil {
+			return err
+		}
 		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Customer, access.View); err != nil {
 			return err
 		}

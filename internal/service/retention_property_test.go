@@ -59,8 +59,8 @@ func TestRetentionPreviewEqualsRun(t *testing.T) {
 				for range rapid.IntRange(0, 3).Draw(rt, "activities") {
 					step := rapid.IntRange(0, total/8).Draw(rt, "step")
 					now = now.AddDate(0, 0, step)
-					typ := "call"
-					if _, err := svc.SaveActivity(ctx, a, c.ID, 0, crm.ActivityInput{Type: &typ}); err != nil {
+					typ, note := "call", "called Li Wei on +8613800000000"
+					if _, err := svc.SaveActivity(ctx, a, c.ID, 0, crm.ActivityInput{Type: &typ, Note: &note}); err != nil {
 						rt.Fatal(err)
 					}
 				}
@@ -116,7 +116,12 @@ func TestRetentionPreviewEqualsRun(t *testing.T) {
 				}
 			}
 			for id, act := range before.activities {
-				_, kept := after.activities[id]
+				now, kept := after.activities[id]
+				c := before.customers[act.CustomerID]
+				anonymised := object == "customer" && c.LastActivityAt.Before(pre.Cutoff) && !held[act.CustomerID]
+				if kept && anonymised != (now.Note == "") {
+					rt.Fatalf("activity %d of customer %d (anonymised %v) has the note %q", id, act.CustomerID, anonymised, now.Note)
+				}
 				gone := object == "activity" && act.OccurredAt.Before(pre.Cutoff) && !held[act.CustomerID]
 				if gone == kept {
 					rt.Fatalf("activity %d (%v, customer %d held %v): kept %v, cutoff %v", id, act.OccurredAt, act.CustomerID, held[act.CustomerID], kept, pre.Cutoff)

@@ -60,7 +60,8 @@ func (s *Service) SaveRole(ctx context.Context, a *Actor, key string, in RoleInp
 	if err := a.need(access.ManageRoles); err != nil {
 		return r, err
 	}
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	// Restartable (see UpdateUser): r is set afresh by each run.
+	err := s.DB.WriteRestartable(ctx, func(tx *store.Tx) error {
 		var err error
 		r, err = s.saveRole(ctx, tx, a, key, in)
 		return err

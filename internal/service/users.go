@@ -106,7 +106,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in org.Use
 	if in.Roles != nil {
 		return u, errs.Field("roles", "field_read_only", "roles change through /users/{id}/roles")
 	}
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	// Restartable: it takes the user's row, then the policy version; a role
+	// edit takes them the other way round, and PostgreSQL may abort one.
+	err := s.DB.WriteRestartable(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.User(ctx, a.TenantID, id); err != nil {
 			return err

@@ -154,3 +154,21 @@ func (t *Tx) ReplaceTOTPSecret(ctx context.Context, tenantID, userID int64, old,
 		secret, tenantID, userID, old)
 	return err
 }
+
+// DataKeyMasters lists the master keys that wrap the database's data keys.
+func (t *Tx) DataKeyMasters(ctx context.Context) ([]string, error) {
+	rows, err := t.query(ctx, "store.DataKeyMasters", `SELECT DISTINCT master_id FROM data_keys ORDER BY master_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, errs.Wrap(err, "store.DataKeyMasters")
+		}
+		out = append(out, m)
+	}
+	return out, errs.Wrap(rows.Err(), "store.DataKeyMasters")
+}

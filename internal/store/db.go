@@ -145,11 +145,25 @@ func (t *Tx) SetMemo(key, v any) {
 }
 
 // Write runs fn in a read-write transaction, committing if it returns nil.
-// On PostgreSQL a transaction aborted by a deadlock or serialization
-// conflict runs again (retry.go), so fn may run more than once: what it
-// does outside the database must bear that.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	err := withRetry(ctx, func() error { return db.run(ctx, db.write, false, fn) })
+	return db.writeTx(ctx, fn, false)
+}
+
+// WriteRestartable is Write for a fn that may run more than once: on
+// PostgreSQL a transaction aborted by a deadlock or serialization conflict
+// runs again (retry.go). fn must start afresh each time: no state captured
+// from outside that it adds to, appends to or writes into.
+func (db *DB) WriteRestartable(ctx context.Context, fn func(*Tx) error) error {
+	return db.writeTx(ctx, fn, true)
+}
+
+func (db *DB) writeTx(ctx context.Context, fn func(*Tx) error, restartable bool) error {
+	var err error
+	if restartable {
+		err = withRetry(ctx, func() error { return db.run(ctx, db.write, false, fn) })
+	} else {
+		err = db.run(ctx, db.write, false, fn)
+	}
 	if db.stmts.pending() {
 		// Outside the transaction: preparing borrows a connection.
 		db.stmts.prepareWanted(ctx)

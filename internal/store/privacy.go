@@ -125,20 +125,18 @@ func (t *Tx) PrivacySubjects(ctx context.Context, tenantID int64, email, phone s
 	return out, errs.Wrap(rows.Err(), "store.PrivacySubjects")
 }
 
-// AnonymiseCustomer empties a customer's personal values and its
-// contacts', as a retention rule does (ApplyRetention).
+// AnonymiseCustomer empties a customer's personal values and what hangs
+// under it, as a retention rule does (ApplyRetention).
 func (t *Tx) AnonymiseCustomer(ctx context.Context, tenantID, customerID int64, now time.Time) error {
-	res, err := t.exec(ctx, "store.AnonymiseCustomer", `UPDATE customers SET name = 'Anonymised customer ' || CAST(id AS TEXT), phone = '', email = '',
-		address = '', notes = '', custom = '{}', anonymised_at = $1, updated_at = $1 WHERE tenant_id = $2 AND id = $3`, Micros(now), tenantID, customerID)
+	res, err := t.exec(ctx, "store.AnonymiseCustomer", `UPDATE customers SET `+anonymisedCustomer+`, anonymised_at = $1, updated_at = $1
+		WHERE tenant_id = $2 AND id = $3`, Micros(now), tenantID, customerID)
 	if err != nil {
 		return err
 	}
 	if err := affected(res, "customer"); err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, "store.AnonymiseCustomer", `UPDATE contacts SET name = 'Anonymised contact ' || CAST(id AS TEXT), title = '', phone = '',
-		email = '', notes = '', custom = '{}', updated_at = $1 WHERE tenant_id = $2 AND customer_id = $3`, Micros(now), tenantID, customerID)
-	return err
+	return t.anonymiseUnder(ctx, tenantID, []int64{customerID}, now)
 }
 
 // AnonymiseContact empties one contact's personal values.

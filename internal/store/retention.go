@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"steward/internal/errs"
@@ -121,13 +122,15 @@ func retentionMatch(object string) (table, where string) {
 }
 
 // RetentionMatches returns the ids, in order, of up to limit records a
-// rule reaches at the cutoff, after the id after; and how many it reaches
-// in all.
-func (t *Tx) RetentionMatches(ctx context.Context, tenantID int64, object string, cutoff time.Time, after int64, limit int) ([]int64, int, error) {
+// rule reaches at the cutoff, after the id after; with count, also how
+// many it reaches in all (a preview's figure: a run pages without it).
+func (t *Tx) RetentionMatches(ctx context.Context, tenantID int64, object string, cutoff time.Time, after int64, limit int, count bool) ([]int64, int, error) {
 	table, where := retentionMatch(object)
 	var total int
-	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+where, tenantID, Micros(cutoff)).Scan(&total); err != nil {
-		return nil, 0, t.classify(err, "store.RetentionMatches")
+	if count {
+		if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+where, tenantID, Micros(cutoff)).Scan(&total); err != nil {
+			return nil, 0, t.classify(err, "store.RetentionMatches")
+		}
 	}
 	rows, err := t.query(ctx, "store.RetentionMatches", `SELECT id FROM `+table+` WHERE `+where+` AND id > $3 ORDER BY id LIMIT `+itoa(limit),
 		tenantID, Micros(cutoff), after)
@@ -139,39 +142,57 @@ func (t *Tx) RetentionMatches(ctx context.Context, tenantID int64, object string
 }
 
 // ApplyRetention deletes the activities, or anonymises the customers (and
-// their contacts), among ids that the rule still reaches at the cutoff,
-// and returns the ids it changed.
+// their contacts, follow-ups' notes and custom values), among ids that the
+// rule still reaches at the cutoff, and returns the ids it changed. The
+// rule's condition, legal holds included, is part of the DELETE or UPDATE
+// itself: a hold placed a moment before is respected.
 func (t *Tx) ApplyRetention(ctx context.Context, tenantID int64, object string, cutoff, now time.Time, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	table, where := retentionMatch(object)
-	rows, err := t.query(ctx, "store.ApplyRetention", `SELECT id FROM `+table+` WHERE `+where+` AND `+t.inIDs("id", "$3")+` ORDER BY id`,
-		tenantID, Micros(cutoff), t.idsParam(ids))
+	_, where := retentionMatch(object)
+	q := `DELETE FROM activities WHERE ` + where + ` AND ` + t.inIDs("id", "$3") + ` RETURNING id`
+	args := []any{tenantID, Micros(cutoff), t.idsParam(ids)}
+	if object != "activity" {
+		q = `UPDATE customers SET ` + anonymisedCustomer + `, anonymised_at = $4, updated_at = $4 WHERE ` + where + ` AND ` + t.inIDs("id", "$3") + ` RETURNING id`
+		args = append(args, Micros(now))
+	}
+	rows, err := t.query(ctx, "store.ApplyRetention", q, args...)
 	if err != nil {
 		return nil, err
 	}
 	hit, err := scanIDs(rows, "store.ApplyRetention")
-	if err != nil || len(hit) == 0 {
+	if err != nil || len(hit) == 0 || object == "activity" {
+		slices.Sort(hit)
 		return hit, err
 	}
-	param := t.idsParam(hit)
-	if object == "activity" {
-		_, err = t.exec(ctx, "store.ApplyRetention", `DELETE FROM activities WHERE tenant_id = $1 AND `+t.inIDs("id", "$2"), tenantID, param)
-		return hit, err
+	slices.Sort(hit)
+	return hit, t.anonymiseUnder(ctx, tenantID, hit, now)
+}
+
+// anonymisedCustomer empties a customer's personal values. The person
+// goes; the record of the business stays: the name becomes a label, and
+// deals, follow-ups (without their notes) and the audit trail (ids, field
+// names) remain.
+const anonymisedCustomer = `name = 'Anonymised customer ' || CAST(id AS TEXT), phone = '', email = '', address = '', notes = '', custom = '{}'`
+
+// anonymiseUnder empties what hangs under anonymised customers and may
+// name the person: contacts, follow-ups' notes and custom values, deals'
+// custom values.
+func (t *Tx) anonymiseUnder(ctx context.Context, tenantID int64, customers []int64, now time.Time) error {
+	param := t.idsParam(customers)
+	for _, q := range []string{
+		`UPDATE contacts SET name = 'Anonymised contact ' || CAST(id AS TEXT), title = '', phone = '', email = '', notes = '', custom = '{}',
+			updated_at = $3 WHERE tenant_id = $1 AND ` + t.inIDs("customer_id", "$2"),
+		`UPDATE deals SET custom = '{}', updated_at = $3 WHERE tenant_id = $1 AND ` + t.inIDs("customer_id", "$2"),
+	} {
+		if _, err := t.exec(ctx, "store.anonymiseUnder", q, tenantID, param, Micros(now)); err != nil {
+			return err
+		}
 	}
-	// The person goes; the record of the business stays: the name becomes
-	// a label, every personal field and custom value is emptied, and so
-	// are the contacts'. Deals and the audit trail (ids, field names)
-	// remain.
-	if _, err = t.exec(ctx, "store.ApplyRetention", `UPDATE customers SET name = 'Anonymised customer ' || CAST(id AS TEXT), phone = '', email = '',
-		address = '', notes = '', custom = '{}', anonymised_at = $2, updated_at = $2 WHERE tenant_id = $1 AND `+t.inIDs("id", "$3"),
-		tenantID, Micros(now), param); err != nil {
-		return nil, err
-	}
-	_, err = t.exec(ctx, "store.ApplyRetention", `UPDATE contacts SET name = 'Anonymised contact ' || CAST(id AS TEXT), title = '', phone = '',
-		email = '', notes = '', custom = '{}', updated_at = $2 WHERE tenant_id = $1 AND `+t.inIDs("customer_id", "$3"), tenantID, Micros(now), param)
-	return hit, err
+	_, err := t.exec(ctx, "store.anonymiseUnder", `UPDATE activities SET note = '', custom = '{}' WHERE tenant_id = $1 AND `+t.inIDs("customer_id", "$2"),
+		tenantID, param)
+	return err
 }
 
 // LegalHold is a customer held from every retention rule.

@@ -14,10 +14,11 @@ import (
 // itself was fine and succeeds when run again. Paths that lock in
 // different orders exist (a user's row and then the tenant's
 // separation-of-duties lock in one, the lock and then users' rows in
-// another), and many app nodes write one database, so Write runs such a
-// transaction again, a few times, rather than answer a valid request with
-// a 500. Nothing of an aborted attempt was committed. SQLite has a single
-// writer and never deadlocks.
+// another), and many app nodes write one database, so WriteRestartable
+// runs such a transaction again, a few times, rather than answer a valid
+// request with a 500. Nothing of an aborted attempt was committed. It is
+// opt-in: a closure that adds to state captured from outside would count
+// twice. SQLite has a single writer and never deadlocks.
 const (
 	pgDeadlock      = "40P01"
 	pgSerialization = "40001"

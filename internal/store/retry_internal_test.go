@@ -56,7 +56,7 @@ func TestWriteRetriesDeadlock(t *testing.T) {
 	var once sync.Once
 	var arrived atomic.Int32
 	bump := func(first, second int) error {
-		return db.Write(ctx, func(tx *Tx) error {
+		return db.WriteRestartable(ctx, func(tx *Tx) error {
 			n := attempts.Add(1)
 			if _, err := tx.exec(ctx, "test", `UPDATE dl SET n = n + 1 WHERE id = $1`, first); err != nil {
 				return err
@@ -101,7 +101,7 @@ func TestWriteRetriesDeadlock(t *testing.T) {
 	}
 
 	attempts.Store(0)
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.WriteRestartable(ctx, func(tx *Tx) error {
 		attempts.Add(1)
 		_, err := tx.exec(ctx, "test", `INSERT INTO dl VALUES (1, 0)`)
 		return err
