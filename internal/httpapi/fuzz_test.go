@@ -97,6 +97,16 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 			return err
 		}),
 
+		// Privacy requests.
+		reflect.TypeFor[service.PrivacyRequestInput](): target(service.CheckPrivacyRequest),
+		reflect.TypeFor[service.PrivacyClose](): target(func(in service.PrivacyClose) error {
+			if err := fieldcheck.OneOf("status", in.Status, false, "done", "refused"); err != nil {
+				return err
+			}
+			_, err := fieldcheck.Name("outcome", in.Outcome, 1000)
+			return err
+		}),
+
 		// Policy as code (POST /policy reads YAML too: policy.FuzzParsePolicy).
 		reflect.TypeFor[policy.Document](): target(func(d policy.Document) error { return d.Validate() }),
 	}

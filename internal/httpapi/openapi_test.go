@@ -208,6 +208,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	reviewExchanges(c, ids)
 	reportExchanges(c)
 	retentionExchanges(c)
+	privacyExchanges(c)
 	c.call("POST", "/auth/logout", nil, http.StatusNoContent)
 	for _, rt := range httpapi.Routes() {
 		status := rt.Status

@@ -138,5 +138,5 @@ func Routes() []Route {
 		{Method: "GET", Path: "/users/{id}/permission-history", Summary: "Every recorded change to what a user could do", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).permissionHistory},
 		{Method: "GET", Path: "/customers/{id}/access-history", Summary: "Who was granted or lost access to a customer, and when", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).accessHistory},
 		{Method: "POST", Path: "/pools/{id}/claim", Summary: "Claim a customer from a pool", Body: service.ClaimRequest{}, Response: crm.Customer{}, handle: (*API).claim},
-	}, slices.Concat(securityRoutes(), fieldRoutes(), exportRoutes(), importRoutes(), requestRoutes(), lifecycleRoutes(), sodRoutes(), insightRoutes(), reviewRoutes(), policyRoutes(), reportRoutes(), retentionRoutes())...)
+	}, slices.Concat(securityRoutes(), fieldRoutes(), exportRoutes(), importRoutes(), requestRoutes(), lifecycleRoutes(), sodRoutes(), insightRoutes(), reviewRoutes(), policyRoutes(), reportRoutes(), retentionRoutes(), privacyRoutes())...)
 }

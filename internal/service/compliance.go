@@ -42,21 +42,22 @@ type ComplianceReport struct {
 	// AccessAsOf is when the users' access was read: the report's
 	// generation. Access at an earlier moment is answered, per customer,
 	// by GET /customers/{id}/access-history.
-	AccessAsOf        time.Time       `json:"access_as_of"`
-	Users             []UserAccess    `json:"users"`
-	Roles             []RoleHolders   `json:"roles"`
-	PermissionChanges []ActionTotal   `json:"permission_changes" doc:"audited changes to who holds what, per action"`
-	SensitiveAccess   []ActorTotal    `json:"sensitive_access" doc:"exports and reveals of masked values, per user and action"`
-	FailedLogins      []ActorTotal    `json:"failed_logins" doc:"failed sign-ins per account and reason (account 0: an unknown e-mail)"`
-	Lockouts          []ActorTotal    `json:"lockouts"`
-	Reviews           []ReviewSummary `json:"reviews" doc:"campaigns started or closed in the period"`
-	SoDConflicts      []SoDViolation  `json:"sod_conflicts"`
-	AuditVerification audit.Report    `json:"audit_verification"`
-	AuditSigned       bool            `json:"audit_signed" doc:"the checkpoints' signatures were checked too (the server has the signing key)"`
-	Security          SecurityReport  `json:"security"`
-	Clauses           []authn.Clause  `json:"clauses" doc:"the tenant's state against GDPR art. 32 and HIPAA 164.312"`
-	Daily             []DayTotals     `json:"daily"`
-	Notes             []string        `json:"notes"`
+	AccessAsOf        time.Time              `json:"access_as_of"`
+	Users             []UserAccess           `json:"users"`
+	Roles             []RoleHolders          `json:"roles"`
+	PermissionChanges []ActionTotal          `json:"permission_changes" doc:"audited changes to who holds what, per action"`
+	SensitiveAccess   []ActorTotal           `json:"sensitive_access" doc:"exports and reveals of masked values, per user and action"`
+	FailedLogins      []ActorTotal           `json:"failed_logins" doc:"failed sign-ins per account and reason (account 0: an unknown e-mail)"`
+	Lockouts          []ActorTotal           `json:"lockouts"`
+	Reviews           []ReviewSummary        `json:"reviews" doc:"campaigns started or closed in the period"`
+	SoDConflicts      []SoDViolation         `json:"sod_conflicts"`
+	AuditVerification audit.Report           `json:"audit_verification"`
+	AuditSigned       bool                   `json:"audit_signed" doc:"the checkpoints' signatures were checked too (the server has the signing key)"`
+	Security          SecurityReport         `json:"security"`
+	Clauses           []authn.Clause         `json:"clauses" doc:"the tenant's state against GDPR art. 32 and HIPAA 164.312"`
+	PrivacyRequests   []store.PrivacyRequest `json:"privacy_requests" doc:"data subjects' requests received in the period, with their outcome"`
+	Daily             []DayTotals            `json:"daily"`
+	Notes             []string               `json:"notes"`
 }
 
 // UserAccess is one active user's access as the report shows it.
@@ -156,6 +157,7 @@ func (s *Service) Compliance(ctx context.Context, a *Actor, q ComplianceQuery) (
 	}
 	now := s.now()
 	rep.From, rep.To, rep.GeneratedAt, rep.GeneratedBy, rep.AccessAsOf = q.From.UTC(), q.To.UTC(), now, a.UserID, now
+	rep.Notes = []string{}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		if rep.Tenant, err = tx.Tenant(ctx, a.TenantID); err != nil {
@@ -190,7 +192,9 @@ func (s *Service) Compliance(ctx context.Context, a *Actor, q ComplianceQuery) (
 		return rep, err
 	}
 	rep.Clauses = s.complianceClauses(rep)
-	rep.Notes = append(rep.Notes, "Privacy requests: none are recorded; this version has no data-subject request register yet.")
+	if rep.PrivacyRequests, err = s.reportPrivacy(ctx, a.TenantID, rep.From, rep.To); err != nil {
+		return rep, err
+	}
 	if rep.To.Before(now) {
 		rep.Notes = append(rep.Notes, "Users and their access are as of "+now.Format(time.RFC3339)+", when the report was made, not the period's end.")
 	}
@@ -375,4 +379,21 @@ func ParseReportTime(field, s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, errs.Field(field, "invalid_time", "%s must be an RFC 3339 time or a date (YYYY-MM-DD)", field)
+}
+
+// reportPrivacy lists the privacy requests received in the period.
+func (s *Service) reportPrivacy(ctx context.Context, tenantID int64, from, to time.Time) ([]store.PrivacyRequest, error) {
+	var all []store.PrivacyRequest
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		all, err = tx.PrivacyRequests(ctx, tenantID, "", privacyListLimit)
+		return err
+	})
+	out := []store.PrivacyRequest{}
+	for _, r := range all {
+		if !r.CreatedAt.Before(from) && r.CreatedAt.Before(to) {
+			out = append(out, r)
+		}
+	}
+	return out, err
 }

@@ -76,6 +76,14 @@ func (s *Service) ComplianceCSV(ctx context.Context, a *Actor, rep ComplianceRep
 	for _, v := range rep.SoDConflicts {
 		add("sod_conflicts", i64s(v.UserID), v.Rule, string(v.Mode))
 	}
+	for _, r := range rep.PrivacyRequests {
+		id := i64s(r.ID)
+		add("privacy_requests", id, "kind", r.Kind)
+		add("privacy_requests", id, "subject", r.SubjectType+"/"+i64s(r.SubjectID))
+		add("privacy_requests", id, "status", r.Status)
+		add("privacy_requests", id, "due_at", d(r.DueAt))
+		add("privacy_requests", id, "outcome", r.Outcome)
+	}
 	av := rep.AuditVerification
 	add("audit_verification", "", "ok", strconv.FormatBool(av.OK))
 	add("audit_verification", "", "entries", strconv.FormatInt(av.Entries, 10))
@@ -191,6 +199,12 @@ func (s *Service) CompliancePDF(rep ComplianceReport) ([]byte, string, error) {
 	for _, v := range rep.SoDConflicts {
 		w.row(widths, []string{i64s(v.UserID), w.text(v.UserName, "#"+i64s(v.UserID)), w.text(v.Rule, "#"+i64s(v.RuleID)), string(v.Mode)}, false)
 	}
+	w.heading("Privacy requests")
+	widths = []float64{12, 20, 30, 18, 28, 82}
+	w.row(widths, []string{"id", "kind", "subject", "status", "due", "outcome"}, true)
+	for _, r := range rep.PrivacyRequests {
+		w.row(widths, []string{i64s(r.ID), r.Kind, r.SubjectType + " #" + i64s(r.SubjectID), r.Status, r.DueAt.Format(time.DateOnly), w.text(r.Outcome, "")}, false)
+	}
 	w.heading("Security settings against the standards")
 	widths = []float64{34, 28, 34, 22, 16, 56}
 	w.row(widths, []string{"standard", "clause", "setting", "value", "verdict", "note"}, true)
@@ -241,6 +255,7 @@ func (w *pdfWriter) summary(rep ComplianceReport) {
 		{"Failed sign-ins / lockouts", fmt.Sprintf("%d / %d", sum(rep.FailedLogins), sum(rep.Lockouts))},
 		{"Access review campaigns", strconv.Itoa(len(rep.Reviews))},
 		{"Separation-of-duty conflicts", strconv.Itoa(len(rep.SoDConflicts))},
+		{"Privacy requests", strconv.Itoa(len(rep.PrivacyRequests))},
 		{"Audit trail", trail},
 		{"Clauses broken", strconv.Itoa(breaks)},
 	} {
