@@ -12,7 +12,7 @@ import (
 func privacyRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/privacy-subjects", Summary: "Who an e-mail or phone belongs to: the customers and contacts holding it (handle_privacy; the lookup is audited by its count)",
-			Query: []Param{{"email", "string", "an e-mail, compared without case"}, {"phone", "string", "a phone number, spaces and dashes ignored"}},
+			Query:    []Param{{"email", "string", "an e-mail, compared without case"}, {"phone", "string", "a phone number, spaces and dashes ignored"}},
 			Response: service.Page[store.PrivacySubject]{}, handle: (*API).privacySubjects},
 		{Method: "GET", Path: "/privacy-requests", Summary: "The register of privacy requests: open ones by due date, then the rest (handle_privacy)",
 			Query: []Param{{"status", "string", "open, done or refused"}}, Response: service.Page[store.PrivacyRequest]{}, handle: (*API).listPrivacyRequests},
