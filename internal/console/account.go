@@ -31,6 +31,7 @@ type accountView struct {
 	Password    form
 	Sessions    []service.SessionInfo
 	Others      bool // other sessions are open
+	HasFactor   bool // an authenticator is enrolled: offer removing it, not setting one up
 }
 
 // accountDone are the notices a redirect back to the page may ask for.
@@ -63,6 +64,9 @@ func (c *Console) loadAccount(r *http.Request, v *view, pw form) (*accountView, 
 	p.Sessions = ss
 	for _, s := range ss {
 		p.Others = p.Others || !s.Current
+	}
+	if p.HasFactor, err = c.svc.UserHasFactor(r.Context(), v.act, v.act.UserID); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -145,6 +145,10 @@ type userView struct {
 	// Lifecycle offers moving and offboarding the user, with the reports
 	// of those done (lifecycle_report.go).
 	Lifecycle userLifecycle
+	// FactorResetURL, when set, offers removing the user's lost second
+	// factor: they have one, and are not the viewer (who removes their own
+	// on their account page).
+	FactorResetURL string
 }
 
 // assignmentRow is one role assignment.
@@ -164,7 +168,7 @@ func (c *Console) userDetail(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	switch r.URL.Query().Get("done") {
-	case "granted", "revoked":
+	case "granted", "revoked", "factor_reset":
 		p.Done = v.T("done.role." + r.URL.Query().Get("done"))
 	}
 	c.render(w, v, http.StatusOK, "user", p)
@@ -220,8 +224,30 @@ func (c *Console) loadUser(r *http.Request, v *view, vals map[string]string, fe 
 	if p.Lifecycle, err = c.userLifecycle(r, v, d, u); err != nil {
 		return nil, err
 	}
+	if id != v.act.UserID {
+		has, err := c.svc.UserHasFactor(ctx, v.act, id)
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			p.FactorResetURL = base + "/mfa/reset"
+		}
+	}
 	v.Title = u.Name
 	return p, nil
+}
+
+// resetFactor removes a user's lost second factor and ends their sessions
+// (DELETE /users/{id}/mfa); a recent sign-in is asked for first.
+func (c *Console) resetFactor(w http.ResponseWriter, r *http.Request, v *view) error {
+	if err := need(v, access.ManageUsers); err != nil {
+		return err
+	}
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	return c.afterRole(w, r, v, id, c.svc.ResetFactors(r.Context(), v.act, id), "factor_reset", nil)
 }
 
 func grantForm(v *view, d *directory, id int64, vals map[string]string, fe *fieldErr) form {

@@ -122,6 +122,7 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("GET /admin/users/{id}", c.private(c.userDetail))
 	mux.Handle("POST /admin/users/{id}/roles", c.private(c.grantRole))
 	mux.Handle("POST /admin/users/{id}/roles/{key}/delete", c.private(c.revokeRole))
+	mux.Handle("POST /admin/users/{id}/mfa/reset", c.private(c.resetFactor))
 	mux.Handle("GET /audit", c.private(c.auditLog))
 	mux.Handle("GET /rules", c.private(c.rules))
 	mux.Handle("GET /rules/{kind}/{id}", c.private(c.rule))

@@ -405,6 +405,9 @@ var coreMessages = map[string][2]string{
 	"done.returned":     {"Returned to the pool.", "已退回公海。"},
 	"done.role.granted": {"Role granted. It is in force from the next request.", "角色已授予，从下一次请求起生效。"},
 	"done.role.revoked": {"Role revoked. It is in force from the next request.", "角色已撤销，从下一次请求起生效。"},
+	"done.role.factor_reset": {"Second factor removed and sessions ended. At the next sign-in the user enrols a new one if a role of theirs needs it.",
+		"第二因素已移除，会话已结束。如其角色需要，用户下次登录时将重新绑定。"},
+	"user.mfa.reset": {"Remove lost second factor", "移除丢失的第二因素"},
 
 	"pools.title":           {"Pools", "公海"},
 	"pools.intro":           {"Customers without owner wait in a pool. Members may view them (contact details masked) and claim them, within the pool's holding cap.", "无负责人的客户位于公海中。成员可查看（联系方式已脱敏）并在持有上限内领取。"},

@@ -9,6 +9,7 @@ import (
 
 	"steward/internal/audit"
 	"steward/internal/authn"
+	"steward/internal/access"
 	"steward/internal/errs"
 	"steward/internal/keyring"
 	"steward/internal/org"
@@ -431,4 +432,24 @@ func (s *Service) accountOf(ctx context.Context, a *Actor) (account, error) {
 		return s.loadAccount(ctx, tx, &acc, u)
 	})
 	return acc, err
+}
+
+// UserHasFactor says whether a user has a confirmed second factor: for the
+// user themselves, or a holder of manage_users.
+func (s *Service) UserHasFactor(ctx context.Context, a *Actor, userID int64) (bool, error) {
+	if userID != a.UserID {
+		if err := a.need(access.ManageUsers); err != nil {
+			return false, err
+		}
+	}
+	var has bool
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		if _, err := tx.User(ctx, a.TenantID, userID); err != nil {
+			return err
+		}
+		var err error
+		has, err = tx.HasFactor(ctx, a.TenantID, userID)
+		return err
+	})
+	return has, err
 }
