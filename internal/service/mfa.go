@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"steward/internal/access"
 	"steward/internal/audit"
 	"steward/internal/authn"
-	"steward/internal/access"
 	"steward/internal/errs"
 	"steward/internal/keyring"
 	"steward/internal/org"
