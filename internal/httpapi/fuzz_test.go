@@ -99,6 +99,7 @@ func bodyTargets() map[reflect.Type]bodyTarget {
 
 		// Privacy requests.
 		reflect.TypeFor[service.PrivacyRequestInput](): target(service.CheckPrivacyRequest),
+		reflect.TypeFor[service.ConsentInput]():        target(service.CheckConsent),
 		reflect.TypeFor[service.PrivacyClose](): target(func(in service.PrivacyClose) error {
 			if err := fieldcheck.OneOf("status", in.Status, false, "done", "refused"); err != nil {
 				return err

@@ -27,6 +27,12 @@ func privacyRoutes() []Route {
 			Response: store.PrivacyRequest{}, handle: (*API).erasePrivacySubject},
 		{Method: "POST", Path: "/privacy-requests/{id}/restrict", Summary: "Carry out a restriction: the subject's customer frozen from edits and left out of exports",
 			Response: store.PrivacyRequest{}, handle: (*API).restrictPrivacySubject},
+		{Method: "POST", Path: "/privacy-requests/{id}/object", Summary: "Carry out an objection to marketing: the subject contact, or every contact of the subject customer, recorded as objecting",
+			Response: store.PrivacyRequest{}, handle: (*API).objectPrivacySubject},
+		{Method: "GET", Path: "/contacts/{id}/consents", Summary: "A contact's consent records, newest first (the newest per purpose is its standing)",
+			Response: service.Page[store.Consent]{}, handle: (*API).listConsents},
+		{Method: "POST", Path: "/contacts/{id}/consents", Summary: "Record a contact's consent, withdrawal or objection for a purpose, with its basis and source",
+			Body: service.ConsentInput{}, Response: store.Consent{}, Status: http.StatusCreated, handle: (*API).recordConsent},
 		{Method: "DELETE", Path: "/customers/{id}/restriction", Summary: "Lift a processing restriction (handle_privacy)", Status: http.StatusNoContent, handle: (*API).liftRestriction},
 	}
 }
@@ -120,4 +126,36 @@ func (a *API) liftRestriction(w http.ResponseWriter, r *http.Request, act *servi
 		return nil, err
 	}
 	return nil, a.svc.LiftRestriction(r.Context(), act, id)
+}
+
+func (a *API) objectPrivacySubject(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return a.svc.ObjectSubject(r.Context(), act, id)
+}
+
+func (a *API) listConsents(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := noParams(r); err != nil {
+		return nil, err
+	}
+	cs, err := a.svc.Consents(r.Context(), act, id)
+	return service.Page[store.Consent]{Items: cs}, err
+}
+
+func (a *API) recordConsent(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	var in service.ConsentInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return a.svc.RecordConsent(r.Context(), act, id, in)
 }

@@ -21,6 +21,12 @@ func privacyExchanges(c *liveClient) {
 	restrict := num(c.call("POST", "/privacy-requests", obj{"kind": "restrict", "subject_type": "customer", "subject_id": cust}, http.StatusCreated)["id"])
 	c.call("POST", path("/privacy-requests/%d/restrict", restrict), nil, http.StatusOK)
 	c.call("DELETE", path("/customers/%d/restriction", cust), nil, http.StatusNoContent)
+	contact := num(c.call("POST", path("/customers/%d/contacts", cust), obj{"name": "Li Wei", "email": "li.wei@subject.example"}, http.StatusCreated)["id"])
+	c.call("POST", path("/contacts/%d/consents", contact), obj{"purpose": "marketing", "basis": "consent", "status": "given", "source": "web form"}, http.StatusCreated)
+	c.wantCode(c.call("POST", path("/contacts/%d/consents", contact), obj{"purpose": "spam", "basis": "consent", "status": "given"}, http.StatusBadRequest), "invalid_value")
+	c.call("GET", path("/contacts/%d/consents", contact), nil, http.StatusOK)
+	object := num(c.call("POST", "/privacy-requests", obj{"kind": "object", "subject_type": "contact", "subject_id": contact}, http.StatusCreated)["id"])
+	c.call("POST", path("/privacy-requests/%d/object", object), nil, http.StatusOK)
 	erase := num(c.call("POST", "/privacy-requests", obj{"kind": "erase", "subject_type": "customer", "subject_id": cust}, http.StatusCreated)["id"])
 	c.call("POST", path("/privacy-requests/%d/erase", erase), nil, http.StatusOK)
 }

@@ -30,7 +30,7 @@ func exportCount(ctx context.Context, tx *store.Tx, a *Actor, o access.Object, q
 // file writer, so that the database, the redaction and the writer work at
 // the same time (on two cores, PostgreSQL and the writer each had one idle
 // half the time). stop ends the reading and reports its error.
-func (s *Service) exportPages(ctx context.Context, a *Actor, o access.Object, cols []string, q store.CustomerQuery) (<-chan [][]string, func() error) {
+func (s *Service) exportPages(ctx context.Context, a *Actor, o access.Object, cols []string, q store.CustomerQuery, purpose string) (<-chan [][]string, func() error) {
 	ctx, cancel := context.WithCancel(ctx)
 	pages := make(chan [][]string, 1)
 	done := make(chan struct{})
@@ -52,7 +52,7 @@ func (s *Service) exportPages(ctx context.Context, a *Actor, o access.Object, co
 				if err != nil {
 					return err
 				}
-				rows, err = s.exportRows(ctx, tx, a, o, cols, kept)
+				rows, err = s.exportRows(ctx, tx, a, o, cols, kept, purpose)
 				return err
 			})
 			if readErr != nil {
@@ -104,7 +104,9 @@ func (s *Service) unrestricted(ctx context.Context, tx *store.Tx, tenantID int64
 
 // exportRows redacts a page of customers, or their contacts, and renders
 // each as the export's cells.
-func (s *Service) exportRows(ctx context.Context, tx *store.Tx, a *Actor, o access.Object, cols []string, cs []crm.Customer) ([][]string, error) {
+// With purpose "marketing", a contact export carries only the contacts
+// whose marketing consent stands at given (consents.go).
+func (s *Service) exportRows(ctx context.Context, tx *store.Tx, a *Actor, o access.Object, cols []string, cs []crm.Customer, purpose string) ([][]string, error) {
 	only, err := s.poolOnlyFlags(ctx, tx, a, cs)
 	if err != nil {
 		return nil, err
@@ -131,8 +133,23 @@ func (s *Service) exportRows(ctx context.Context, tx *store.Tx, a *Actor, o acce
 	if err != nil {
 		return nil, err
 	}
+	var consented map[int64]bool
+	if purpose != "" {
+		var kids []int64
+		for _, ks := range contacts {
+			for _, k := range ks {
+				kids = append(kids, k.ID)
+			}
+		}
+		if consented, err = tx.ConsentGiven(ctx, a.TenantID, purpose, kids); err != nil {
+			return nil, err
+		}
+	}
 	for i, c := range cs {
 		for _, k := range contacts[c.ID] {
+			if purpose != "" && !consented[k.ID] {
+				continue
+			}
 			a.redactContact(&k, only[i])
 			sys := []string{strconv.FormatInt(k.ID, 10), strconv.FormatInt(c.ID, 10), k.CreatedAt.Format(time.RFC3339)}
 			out = append(out, cellsOf(sys, contactSlots(&k), k.Custom, cols))

@@ -170,7 +170,7 @@ func (s *Service) writeExport(ctx context.Context, a *Actor, e *store.Export, te
 		return err
 	}
 	defer w.Close() // on an early return: an XLSX writer holds temporary files
-	pages, stop := s.exportPages(ctx, a, o, e.Fields, q)
+	pages, stop := s.exportPages(ctx, a, o, e.Fields, q, e.Purpose)
 	defer stop()
 	for page := range pages {
 		for _, cells := range page {

@@ -27,6 +27,9 @@ type ExportRequest struct {
 	// "custom.<key>"; empty means every field you may read or see masked.
 	Fields []string `json:"fields"`
 	Reason string   `json:"reason"`
+	// Purpose "marketing" makes a contact export carry only the contacts
+	// whose marketing consent is given (docs/privacy-requests.md).
+	Purpose string `json:"purpose,omitempty"`
 }
 
 // exportSystemColumns lead every export: they carry no customer data.
@@ -53,6 +56,12 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 	if err != nil {
 		return e, err
 	}
+	if err := fieldcheck.OneOf("purpose", in.Purpose, true, "marketing"); err != nil {
+		return e, err
+	}
+	if in.Purpose != "" && o != access.Contact {
+		return e, errs.Field("purpose", "invalid_value", "a marketing export is of contacts, whose consent it honours")
+	}
 	q, err := ExportQuery(in.Filter)
 	if err != nil {
 		return e, err
@@ -77,7 +86,7 @@ func (s *Service) RequestExport(ctx context.Context, a *Actor, in ExportRequest)
 			return errs.E(errs.Forbidden, "export_row_limit", "this export holds %d rows and your roles allow at most %d; narrow the filter", n, limit)
 		}
 		e = store.Export{TenantID: a.TenantID, UserID: a.UserID, Object: in.Object, Format: string(format), Filter: in.Filter,
-			Fields: cols, Reason: reason, Status: store.ExportQueued, RowsTotal: n, MaxDownloads: set.MaxDownloads, CreatedAt: s.now()}
+			Fields: cols, Reason: reason, Purpose: in.Purpose, Status: store.ExportQueued, RowsTotal: n, MaxDownloads: set.MaxDownloads, CreatedAt: s.now()}
 		if e.Filter == nil {
 			e.Filter = map[string]string{}
 		}

@@ -112,7 +112,7 @@ var functionMeasures = map[access.Function]measure{
 		"retention_rule.delete", "retention.run", "legal_hold.place", "legal_hold.lift"}, complete: true},
 	access.ViewAudit: {actions: []string{"audit.read", "insights.read", "report.compliance"}},
 	access.HandlePrivacy: {actions: []string{"privacy.lookup", "privacy.request", "privacy.close", "privacy.access", "privacy.erase",
-		"privacy.restrict", "privacy.lift"}, complete: true},
+		"privacy.restrict", "privacy.object", "privacy.lift", "consent.record"}, complete: true},
 	access.RunReviews:     {actions: []string{"review.create", "review.start", "review.close", "review.escalate", "insights.read"}},
 	access.ApproveExports: {actions: []string{"export.approve", "export.refuse"}, complete: true},
 	access.ManagePools:    {actions: []string{"pool.create", "pool.update", "pool.delete"}, complete: true},

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -354,3 +355,101 @@ func (s *Service) LiftRestriction(ctx context.Context, a *Actor, customerID int6
 
 // errRestricted refuses a change to a customer whose processing is restricted.
 var errRestricted = errs.E(errs.Conflict, "processing_restricted", "processing of this customer is restricted by a privacy request; it cannot be changed until the restriction is lifted")
+
+// ConsentInput is the body of POST /contacts/{id}/consents.
+type ConsentInput struct {
+	Purpose string `json:"purpose" doc:"marketing, newsletter or profiling"`
+	Basis   string `json:"basis" doc:"consent, contract, legitimate_interest or legal_obligation"`
+	Status  string `json:"status" doc:"given, withdrawn or objected"`
+	Source  string `json:"source" doc:"where it came from (a web form, a call, a contract), without personal values"`
+}
+
+// CheckConsent checks a consent record's body as RecordConsent does.
+func CheckConsent(in ConsentInput) error {
+	if err := fieldcheck.OneOf("purpose", in.Purpose, false, "marketing", "newsletter", "profiling"); err != nil {
+		return err
+	}
+	if err := fieldcheck.OneOf("basis", in.Basis, false, "consent", "contract", "legitimate_interest", "legal_obligation"); err != nil {
+		return err
+	}
+	if err := fieldcheck.OneOf("status", in.Status, false, "given", "withdrawn", "objected"); err != nil {
+		return err
+	}
+	_, err := fieldcheck.Optional("source", in.Source, 200)
+	return err
+}
+
+// RecordConsent appends a consent record to a contact: by whoever may edit
+// the contact, or a holder of handle_privacy (who may also while the
+// customer is restricted: a withdrawal must always be recordable).
+func (s *Service) RecordConsent(ctx context.Context, a *Actor, contactID int64, in ConsentInput) (store.Consent, error) {
+	c := store.Consent{ContactID: contactID, Purpose: in.Purpose, Basis: in.Basis, Status: in.Status, Source: strings.TrimSpace(in.Source),
+		RecordedBy: &a.UserID, At: s.now()}
+	if err := CheckConsent(in); err != nil {
+		return c, err
+	}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		k, err := tx.Contact(ctx, a.TenantID, contactID)
+		if err != nil {
+			return err
+		}
+		act := access.Edit
+		if a.Subject.Can(access.HandlePrivacy) {
+			act = access.View
+		}
+		if _, err := s.visibleCustomer(ctx, tx, a, k.CustomerID, access.Contact, act); err != nil {
+			return err
+		}
+		if err := tx.AddConsent(ctx, a.TenantID, &c); err != nil {
+			return err
+		}
+		return s.rec(ctx, tx, a, event{action: "consent.record", targetType: "contact", targetID: contactID, links: store.AuditLinks{Customer: k.CustomerID},
+			details: map[string]any{"purpose": c.Purpose, "basis": c.Basis, "status": c.Status}})
+	})
+	return c, err
+}
+
+// Consents lists a contact's consent records, newest first, for whoever
+// may see the contact.
+func (s *Service) Consents(ctx context.Context, a *Actor, contactID int64) ([]store.Consent, error) {
+	var out []store.Consent
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		k, err := tx.Contact(ctx, a.TenantID, contactID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.visibleCustomer(ctx, tx, a, k.CustomerID, access.Contact, access.View); err != nil {
+			return err
+		}
+		out, err = tx.Consents(ctx, a.TenantID, contactID)
+		return err
+	})
+	return out, err
+}
+
+// ObjectSubject answers an objection to marketing (GDPR art. 21(2)): the
+// subject contact, or every contact of the subject customer, is recorded
+// as objecting, so marketing exports leave them out from now on.
+func (s *Service) ObjectSubject(ctx context.Context, a *Actor, id int64) (store.PrivacyRequest, error) {
+	return s.onRequest(ctx, a, id, "object", func(tx *store.Tx, r *store.PrivacyRequest) (string, string, error) {
+		ids := []int64{r.SubjectID}
+		if r.SubjectType == "customer" {
+			ks, err := tx.Contacts(ctx, a.TenantID, r.SubjectID, store.ChildPage{Limit: 100_000})
+			if err != nil {
+				return "", "", err
+			}
+			ids = ids[:0]
+			for _, k := range ks {
+				ids = append(ids, k.ID)
+			}
+		}
+		for _, k := range ids {
+			c := store.Consent{ContactID: k, Purpose: "marketing", Basis: "legitimate_interest", Status: "objected",
+				Source: "privacy request #" + strconv.FormatInt(r.ID, 10), RecordedBy: &a.UserID, At: s.now()}
+			if err := tx.AddConsent(ctx, a.TenantID, &c); err != nil {
+				return "", "", err
+			}
+		}
+		return "done", "objection to marketing recorded for " + strconv.Itoa(len(ids)) + " contact(s)", nil
+	})
+}

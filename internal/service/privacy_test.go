@@ -124,3 +124,56 @@ func containsAction(rows []store.AuditRow, action string) bool {
 	}
 	return false
 }
+
+// Consent records decide a marketing export: it carries only the contacts
+// whose newest marketing record says given; a withdrawal, or an objection
+// carried out through a privacy request, takes a contact out; an ordinary
+// contact export is unchanged; a marketing export of customers is refused.
+func TestConsentAndMarketingExport(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			f := newExportFixture(t, e)
+			name := "Consent Co"
+			c := must[crm.Customer](t)(f.svc.CreateCustomer(ctx, f.admin, crm.CustomerInput{Name: &name}))
+			ids := map[string]int64{}
+			for _, n := range []string{"Ann Given", "Bob Withdrawn", "Cai Silent"} {
+				n := n
+				ids[n] = must[crm.Contact](t)(f.svc.SaveContact(ctx, f.admin, c.ID, 0, crm.ContactInput{Name: &n})).ID
+			}
+			consent := func(who, status string) {
+				must[store.Consent](t)(f.svc.RecordConsent(ctx, f.admin, ids[who], service.ConsentInput{Purpose: "marketing", Basis: "consent", Status: status, Source: "web form"}))
+			}
+			consent("Ann Given", "given")
+			consent("Bob Withdrawn", "given")
+			consent("Bob Withdrawn", "withdrawn")
+			export := func(purpose string) string {
+				ex := must[store.Export](t)(f.svc.RequestExport(ctx, f.admin, service.ExportRequest{Object: "contact", Format: "csv", Reason: "campaign", Purpose: purpose}))
+				f.svc.Wait()
+				mustExport(t, f.svc, f.admin, ex.ID, store.ExportDone)
+				return string(download(t, f.svc, f.admin, ex.ID))
+			}
+			if file := export("marketing"); !strings.Contains(file, "Ann Given") || strings.Contains(file, "Bob Withdrawn") || strings.Contains(file, "Cai Silent") {
+				t.Errorf("marketing export:\n%s", file)
+			}
+			if file := export(""); !strings.Contains(file, "Bob Withdrawn") || !strings.Contains(file, "Cai Silent") {
+				t.Errorf("ordinary export:\n%s", file)
+			}
+			req := must[store.PrivacyRequest](t)(f.svc.CreatePrivacyRequest(ctx, f.admin, service.PrivacyRequestInput{Kind: "object", SubjectType: "contact", SubjectID: ids["Ann Given"]}))
+			if done := must[store.PrivacyRequest](t)(f.svc.ObjectSubject(ctx, f.admin, req.ID)); done.Status != "done" {
+				t.Fatalf("objection: %+v", done)
+			}
+			if file := export("marketing"); strings.Contains(file, "Ann Given") {
+				t.Errorf("a marketing export after the objection:\n%s", file)
+			}
+			hist := must[[]store.Consent](t)(f.svc.Consents(ctx, f.admin, ids["Ann Given"]))
+			if len(hist) != 2 || hist[0].Status != "objected" {
+				t.Errorf("Ann's consent history: %+v", hist)
+			}
+			_, err := f.svc.RequestExport(ctx, f.admin, service.ExportRequest{Object: "customer", Format: "csv", Purpose: "marketing"})
+			if e := errs.As(err); e == nil || e.Field != "purpose" {
+				t.Errorf("a marketing export of customers: %v", err)
+			}
+		})
+	}
+}

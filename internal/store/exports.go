@@ -19,6 +19,7 @@ type Export struct {
 	Filter         map[string]string `json:"filter"`
 	Fields         []string          `json:"fields"`
 	Reason         string            `json:"reason"`
+	Purpose        string            `json:"purpose" doc:"marketing: only contacts whose marketing consent is given"`
 	Status         string            `json:"status"`
 	RowsTotal      int64             `json:"rows_total"`
 	RowsWritten    int64             `json:"rows_written"`
@@ -46,7 +47,7 @@ const (
 	ExportRefused = "refused"
 	ExportExpired = "expired"
 	exportColumns = `id, tenant_id, user_id, object, format, filter, fields, reason, status, rows_total, rows_written, approver_id, decided_at,
-	decision_reason, sha256, size, error, downloads, max_downloads, created_at, started_at, finished_at, expires_at`
+	decision_reason, sha256, size, error, downloads, max_downloads, created_at, started_at, finished_at, expires_at, purpose`
 )
 
 func scanExport(sc interface{ Scan(...any) error }, e *Export) error {
@@ -55,7 +56,7 @@ func scanExport(sc interface{ Scan(...any) error }, e *Export) error {
 	var created int64
 	if err := sc.Scan(&e.ID, &e.TenantID, &e.UserID, &e.Object, &e.Format, &filter, &fields, &e.Reason, &e.Status, &e.RowsTotal,
 		&e.RowsWritten, &approver, &decided, &e.DecisionReason, &e.SHA256, &e.Size, &e.Error, &e.Downloads, &e.MaxDownloads,
-		&created, &started, &finished, &expires); err != nil {
+		&created, &started, &finished, &expires, &e.Purpose); err != nil {
 		return err
 	}
 	if err := json.Unmarshal([]byte(filter), &e.Filter); err != nil {
@@ -75,8 +76,8 @@ func (t *Tx) CreateExport(ctx context.Context, e *Export) error {
 	filter, _ := json.Marshal(e.Filter)
 	fields, _ := json.Marshal(e.Fields)
 	id, err := t.insert(ctx, "store.CreateExport", `INSERT INTO exports (tenant_id, user_id, object, format, filter, fields, reason, status,
-		rows_total, max_downloads, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		e.TenantID, e.UserID, e.Object, e.Format, string(filter), string(fields), e.Reason, e.Status, e.RowsTotal, e.MaxDownloads, Micros(e.CreatedAt))
+		rows_total, max_downloads, created_at, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		e.TenantID, e.UserID, e.Object, e.Format, string(filter), string(fields), e.Reason, e.Status, e.RowsTotal, e.MaxDownloads, Micros(e.CreatedAt), e.Purpose)
 	e.ID = id
 	return err
 }
