@@ -22,6 +22,7 @@ func (c *Console) governanceRoutes(mux *http.ServeMux) {
 	c.insightRoutes(mux)
 	c.sodRoutes(mux)
 	c.policyRoutes(mux)
+	c.complianceRoutes(mux)
 }
 
 // CanReviews reports whether the user oversees access reviews: holders of
@@ -55,7 +56,7 @@ func (v *view) CanPolicy() bool { return v.can(access.ManageRoles) || v.can(acce
 // entry of their own, or for administrators, whose nav is full, a tab of
 // Org & users, as the access pages are.
 func (v *view) CanGovernance() bool {
-	return v.CanReviews() || v.CanInsights() || v.CanSoD() || v.CanPolicy()
+	return v.CanReviews() || v.CanInsights() || v.CanSoD() || v.CanPolicy() || v.CanCompliance()
 }
 
 // GovernanceHome is the first governance tab the user may open.
@@ -84,6 +85,8 @@ func (v *view) GovTab() string {
 		return "sod"
 	case strings.HasPrefix(v.Path, "/policy"):
 		return "policy"
+	case strings.HasPrefix(v.Path, "/compliance"):
+		return "compliance"
 	}
 	return ""
 }

@@ -3,7 +3,17 @@ package console
 // governanceMessages are the texts of the governance pages: access reviews,
 // least-privilege insights, separation of duties and policy as code.
 var governanceMessages = map[string][2]string{
-	"nav.governance":   {"Governance", "治理"},
+	"nav.governance":     {"Governance", "治理"},
+	"gov.tab.compliance": {"Compliance report", "合规报告"},
+	"cr.title":           {"Compliance report", "合规报告"},
+	"cr.intro": {"Who can do what, what changed, exports and reveals, failed sign-ins, reviews, duty conflicts, the audit trail's verification and the settings against NIST, ASVS, 等保, PCI, GDPR and HIPAA, for a period. Making it is recorded.",
+		"指定期间内：谁能做什么、变更了什么、导出与查看明文、登录失败、审查、职责冲突、审计日志校验结果，以及安全设置对照 NIST、ASVS、等保、PCI、GDPR 与 HIPAA 的情况。生成报告本身会被记录。"},
+	"cr.period":        {"Period", "期间"},
+	"cr.from":          {"From (inclusive)", "开始（含）"},
+	"cr.to":            {"To (exclusive)", "结束（不含）"},
+	"cr.to.hint":       {"Users and their access are as of now, whatever the period.", "用户及其权限为当前状态，与所选期间无关。"},
+	"cr.format":        {"Format", "格式"},
+	"cr.download":      {"Download the report", "下载报告"},
 	"gov.tab.reviews":  {"Access reviews", "访问审查"},
 	"gov.tab.mine":     {"My reviews", "我的审查"},
 	"gov.tab.insights": {"Least privilege", "最小权限"},
