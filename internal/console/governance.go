@@ -23,6 +23,7 @@ func (c *Console) governanceRoutes(mux *http.ServeMux) {
 	c.sodRoutes(mux)
 	c.policyRoutes(mux)
 	c.complianceRoutes(mux)
+	c.privacyRoutes(mux)
 }
 
 // CanReviews reports whether the user oversees access reviews: holders of
@@ -56,7 +57,7 @@ func (v *view) CanPolicy() bool { return v.can(access.ManageRoles) || v.can(acce
 // entry of their own, or for administrators, whose nav is full, a tab of
 // Org & users, as the access pages are.
 func (v *view) CanGovernance() bool {
-	return v.CanReviews() || v.CanInsights() || v.CanSoD() || v.CanPolicy() || v.CanCompliance()
+	return v.CanReviews() || v.CanInsights() || v.CanSoD() || v.CanPolicy() || v.CanCompliance() || v.CanPrivacy()
 }
 
 // GovernanceHome is the first governance tab the user may open.
@@ -87,6 +88,8 @@ func (v *view) GovTab() string {
 		return "policy"
 	case strings.HasPrefix(v.Path, "/compliance"):
 		return "compliance"
+	case strings.HasPrefix(v.Path, "/privacy"):
+		return "privacy"
 	}
 	return ""
 }
