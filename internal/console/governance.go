@@ -24,6 +24,7 @@ func (c *Console) governanceRoutes(mux *http.ServeMux) {
 	c.policyRoutes(mux)
 	c.complianceRoutes(mux)
 	c.privacyRoutes(mux)
+	c.retentionRoutes(mux)
 }
 
 // CanReviews reports whether the user oversees access reviews: holders of
@@ -57,7 +58,7 @@ func (v *view) CanPolicy() bool { return v.can(access.ManageRoles) || v.can(acce
 // entry of their own, or for administrators, whose nav is full, a tab of
 // Org & users, as the access pages are.
 func (v *view) CanGovernance() bool {
-	return v.CanReviews() || v.CanInsights() || v.CanSoD() || v.CanPolicy() || v.CanCompliance() || v.CanPrivacy()
+	return v.CanReviews() || v.CanInsights() || v.CanSoD() || v.CanPolicy() || v.CanCompliance() || v.CanPrivacy() || v.CanRetention()
 }
 
 // GovernanceHome is the first governance tab the user may open.
@@ -90,6 +91,8 @@ func (v *view) GovTab() string {
 		return "compliance"
 	case strings.HasPrefix(v.Path, "/privacy"):
 		return "privacy"
+	case strings.HasPrefix(v.Path, "/retention"):
+		return "retention"
 	}
 	return ""
 }
