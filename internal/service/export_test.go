@@ -33,3 +33,13 @@ func UpdateCustomerWithoutAudit(ctx context.Context, s *Service, a *Actor, id in
 		return tx.UpdateCustomer(ctx, a.TenantID, &c, s.now())
 	})
 }
+
+// SetPolicyDiffLimits sets when a policy dry run reads branches in one
+// pass, tests them through bitmaps and counts children from every
+// customer's count (policyDiffLimits), so that the property tests take
+// every way; it returns a function restoring the limits.
+func SetPolicyDiffLimits(onePass, bitmap, childCounts int) func() {
+	old := policyDiffLimits
+	policyDiffLimits = diffLimits{onePass: onePass, bitmap: bitmap, childCounts: childCounts}
+	return func() { policyDiffLimits = old }
+}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -16,14 +17,11 @@ import (
 // rather than predicted: every active user's subject is built before the
 // change and after it, and those whose cells, functions, field access or
 // view filters differ are the changed ones. Only users whose view filters
-// differ can see other records (a policy change moves no record), and only
-// theirs are read, through the engine's filters as every list reads them
-// (access_diff.go). Their "before" must be read on the data before the
-// change, which by then is made: so the change is made after a savepoint,
-// the subjects compared, the transaction returned to the savepoint, the
-// changed users' records read, the change made again and their records
-// read once more. Making it twice costs a second run of the writes; it
-// spares reading the records of everyone the change leaves alone.
+// differ can see other records, and only theirs are measured. A policy
+// change moves no record and changes no team or share, so what their
+// filters pass before and after can both be read on the data after the
+// change: branch by branch, each branch once for every user
+// (policy_records.go).
 
 // PolicyUserChange is how one user's access changes: the records they
 // gain and lose sight of (counts per object, samples), and the cells,
@@ -41,42 +39,60 @@ type PolicyUserChange struct {
 // change can alter it.
 type policyState struct {
 	grants grantState
-	views  [4]string // the view filter per object (filterKey)
-	roles  []string  // role keys
-	rules  []int64   // sharing rules naming the user
-	denies []int64   // restriction rules naming the user
-	pools  []int64   // pools the user sees
+	views  [4]filterParts // the view filter per object
+	roles  []string       // role keys
+	rules  []int64        // sharing rules naming the user
+	denies []int64        // restriction rules naming the user
+	pools  []int64        // pools the user sees
 }
 
 // policyStates builds the state of each user as the data in tx stands.
-func (s *Service) policyStates(ctx context.Context, tx *store.Tx, tenantID int64, users []org.User, now time.Time) (map[int64]policyState, error) {
+func (s *Service) policyStates(ctx context.Context, tx *store.Tx, tenantID int64, users []org.User, now time.Time, table *branchTable) (map[int64]policyState, error) {
+	src, err := readSubjectSource(ctx, tx, tenantID, users, now)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[int64]policyState, len(users))
+	// Cells, functions and field access depend on the roles only: users
+	// who hold the same roles share them.
+	grants := map[string]grantState{}
 	for _, u := range users {
-		sub, _, err := s.subject(ctx, tx, tenantID, u, now)
+		sub, err := src.subject(ctx, tx, u)
 		if err != nil {
 			return nil, err
 		}
-		st := policyState{grants: grantState{cells: map[cellKey][]access.Scope{}, fields: map[[2]string]string{}},
-			roles: sub.RoleKeys, denies: sub.RestrictionIDs(), pools: sub.PoolIDs()}
+		st := policyState{roles: sub.RoleKeys, denies: sub.RestrictionIDs(), pools: sub.PoolIDs()}
 		for i, o := range access.Objects {
 			f := sub.Filter(o, access.View)
-			st.views[i] = filterKey(f)
+			st.views[i] = table.parts(f)
 			if o == access.Customer {
 				st.rules = f.RuleIDs
 			}
-			for _, act := range access.Actions {
-				sc := slices.Clone(sub.ScopesFor(o, act))
-				slices.SortFunc(sc, func(x, y access.Scope) int { return slices.Index(access.Scopes, x) - slices.Index(access.Scopes, y) })
-				st.grants.cells[cellKey{o, act}] = sc
-			}
-			for _, fd := range sub.FieldsOf(o) {
-				st.grants.fields[[2]string{string(o), fd.Field}] = fieldLevel(fd.Access, fd.Reveal)
-			}
 		}
-		st.grants.functions = sub.Functions()
+		k := fmt.Sprint(sub.RoleIDs)
+		if _, ok := grants[k]; !ok {
+			grants[k] = grantsOf(sub)
+		}
+		st.grants = grants[k]
 		out[u.ID] = st
 	}
 	return out, nil
+}
+
+// grantsOf is what a subject's roles give it.
+func grantsOf(sub *access.Subject) grantState {
+	g := grantState{cells: map[cellKey][]access.Scope{}, fields: map[[2]string]string{}, functions: sub.Functions()}
+	for _, o := range access.Objects {
+		for _, act := range access.Actions {
+			sc := slices.Clone(sub.ScopesFor(o, act))
+			slices.SortFunc(sc, func(x, y access.Scope) int { return slices.Index(access.Scopes, x) - slices.Index(access.Scopes, y) })
+			g.cells[cellKey{o, act}] = sc
+		}
+		for _, fd := range sub.FieldsOf(o) {
+			g.fields[[2]string{string(o), fd.Field}] = fieldLevel(fd.Access, fd.Reveal)
+		}
+	}
+	return g
 }
 
 // policyNames names, by id, the rules and pools a state refers to.
@@ -114,21 +130,28 @@ type policySide struct {
 }
 
 // readPolicySide reads every active user's state and the names behind it.
-func (s *Service) readPolicySide(ctx context.Context, tx *store.Tx, tenantID int64, users []org.User, now time.Time) (policySide, error) {
+func (s *Service) readPolicySide(ctx context.Context, tx *store.Tx, tenantID int64, users []org.User, now time.Time, table *branchTable) (policySide, error) {
 	var side policySide
 	var err error
-	if side.states, err = s.policyStates(ctx, tx, tenantID, users, now); err != nil {
+	if side.states, err = s.policyStates(ctx, tx, tenantID, users, now, table); err != nil {
 		return side, err
 	}
 	side.names, err = readPolicyNames(ctx, tx, tenantID)
 	return side, err
 }
 
+// viewChange is a user whose view filters differ, and for which objects.
+type viewChange struct {
+	user    int64
+	objects [4]bool // in the order of access.Objects
+	same    [4]int  // an earlier object whose filters, before and after, are these; -1 if none
+}
+
 // compareGrants returns, for each user whose state differs, the change
 // without its records, and the users whose view filters differ.
-func compareGrants(users []org.User, before, after policySide, plan policy.Plan) (map[int64]*PolicyUserChange, []int64) {
+func compareGrants(users []org.User, before, after policySide, plan policy.Plan) (map[int64]*PolicyUserChange, []viewChange) {
 	out := map[int64]*PolicyUserChange{}
-	var views []int64
+	var views []viewChange
 	for _, u := range users {
 		b, a := before.states[u.ID], after.states[u.ID]
 		c := &PolicyUserChange{AccessChange: AccessChange{UserID: u.ID, Name: u.Name, Relations: []string{},
@@ -144,9 +167,20 @@ func compareGrants(users []org.User, before, after policySide, plan policy.Plan)
 			}
 		}
 		c.Fields = fieldChanges(b.grants.fields, a.grants.fields)
-		seesOther := b.views != a.views
+		v := viewChange{user: u.ID}
+		for i := range access.Objects {
+			v.objects[i] = !b.views[i].equal(a.views[i])
+			v.same[i] = -1
+			for j := range i {
+				if b.views[j].equal(b.views[i]) && a.views[j].equal(a.views[i]) {
+					v.same[i] = j
+					break
+				}
+			}
+		}
+		seesOther := v.objects != [4]bool{}
 		if seesOther {
-			views = append(views, u.ID)
+			views = append(views, v)
 		}
 		if !seesOther && len(c.FunctionsGained)+len(c.FunctionsLost)+len(c.Cells)+len(c.Fields) == 0 {
 			continue
@@ -238,8 +272,7 @@ func minusFns(a, b []access.Function) []access.Function {
 	return out
 }
 
-// measurePolicy makes a policy change (apply, which must give the same
-// result when run twice from the same data) and returns how it changes
+// measurePolicy makes a policy change (apply) and returns how it changes
 // each user's access, in user id order. It leaves the change made.
 func (s *Service) measurePolicy(ctx context.Context, tx *store.Tx, a *Actor, plan policy.Plan, apply func() error) ([]PolicyUserChange, error) {
 	now := s.now()
@@ -247,27 +280,21 @@ func (s *Service) measurePolicy(ctx context.Context, tx *store.Tx, a *Actor, pla
 	if err != nil {
 		return nil, err
 	}
-	before, err := s.readPolicySide(ctx, tx, a.TenantID, users, now)
+	table := newBranchTable()
+	before, err := s.readPolicySide(ctx, tx, a.TenantID, users, now, table)
 	if err != nil {
-		return nil, err
-	}
-	const sp = "policy_apply"
-	if err := tx.Savepoint(ctx, sp); err != nil {
 		return nil, err
 	}
 	if err := apply(); err != nil {
 		return nil, err
 	}
-	after, err := s.readPolicySide(ctx, tx, a.TenantID, users, now)
+	after, err := s.readPolicySide(ctx, tx, a.TenantID, users, now, table)
 	if err != nil {
 		return nil, err
 	}
 	changed, views := compareGrants(users, before, after, plan)
 	if len(views) > 0 {
-		if err := tx.RollbackTo(ctx, sp); err != nil {
-			return nil, err
-		}
-		if err := s.measureRecords(ctx, tx, a, views, changed, now, apply); err != nil {
+		if err := s.policyRecords(ctx, tx, a, table, views, before.states, after.states, changed); err != nil {
 			return nil, err
 		}
 	}
@@ -280,36 +307,4 @@ func (s *Service) measurePolicy(ctx context.Context, tx *store.Tx, a *Actor, pla
 		out = append(out, *c)
 	}
 	return out, nil
-}
-
-// measureRecords reads the records the users see on the data as it is,
-// makes the change (again) and reads them once more; the users' changes
-// get their records.
-func (s *Service) measureRecords(ctx context.Context, tx *store.Tx, a *Actor, ids []int64, changed map[int64]*PolicyUserChange,
-	now time.Time, apply func() error) error {
-	p := &diffPlan{full: ids}
-	bv, err := s.snapshot(ctx, tx, a.TenantID, p, false, now)
-	if err != nil {
-		return err
-	}
-	if err := apply(); err != nil {
-		return err
-	}
-	av, err := s.snapshot(ctx, tx, a.TenantID, p, true, now)
-	if err != nil {
-		return err
-	}
-	records, err := s.compare(ctx, tx, a.TenantID, p, bv, av, nil, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.nameSamples(ctx, tx, a, records); err != nil {
-		return err
-	}
-	for _, r := range records {
-		c := changed[r.UserID]
-		r.Relations = c.Relations
-		c.AccessChange = r
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -28,6 +29,21 @@ import (
 // after the apply is the document applied. A refusal is a client error,
 // the same in both, and changes nothing.
 func TestPolicyDryRunEqualsResult(t *testing.T) {
+	checkPolicyApply(t, "pc", mutatePolicy)
+}
+
+// TestPolicyDryRunViewScopes is TestPolicyDryRunEqualsResult for the
+// documents the dry run's branch-by-branch comparison is for: the view
+// scopes of every role change at once (to and from all), so that most
+// users' filters change over the same rules, pools, teams, shares and
+// restrictions, sometimes with a restriction added for a role.
+func TestPolicyDryRunViewScopes(t *testing.T) {
+	checkPolicyApply(t, "pv", mutateViews)
+}
+
+// checkPolicyApply holds the dry run of documents made by mutate to what
+// applying them does, in random tenants.
+func checkPolicyApply(t *testing.T, prefix string, mutate func(*rapid.T, policy.Document, facts) policy.Document) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -35,14 +51,19 @@ func TestPolicyDryRunEqualsResult(t *testing.T) {
 		n := 0
 		rapid.Check(t, func(rt *rapid.T) {
 			n++
-			tenant := buildTenant(ctx, rt, svc, db, fmt.Sprintf("pc%d", n), now)
+			// Branches are read with IN lists or in one pass, tested through
+			// bitmaps or lists; children are counted set by set or from
+			// every customer's count: every way.
+			defer service.SetPolicyDiffLimits(rapid.SampledFrom([]int{0, 1000}).Draw(rt, "onePass"),
+				rapid.SampledFrom([]int{0, 1 << 30}).Draw(rt, "bitmap"), rapid.SampledFrom([]int{0, 3, 100_000}).Draw(rt, "childCounts"))()
+			tenant := buildTenant(ctx, rt, svc, db, fmt.Sprintf("%s%d", prefix, n), now)
 			contacts := addContacts(ctx, rt, db, tenant)
 			admin := mustActor(rt, svc, tenant.id, tenant.users[0])
 			cur, err := svc.ExportPolicy(ctx, admin)
 			if err != nil {
 				rt.Fatal(err)
 			}
-			want := mutatePolicy(rt, cur, policyFacts(ctx, rt, db, tenant))
+			want := mutate(rt, cur, policyFacts(ctx, rt, db, tenant))
 			dry, err := svc.ApplyPolicy(ctx, admin, want, true)
 			if err != nil {
 				if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict && k != errs.Forbidden {
@@ -79,6 +100,38 @@ func TestPolicyDryRunEqualsResult(t *testing.T) {
 			}
 		})
 	})
+}
+
+// mutateViews changes the view scope of each role on each object at
+// random and may add a restriction naming a role.
+func mutateViews(t *rapid.T, cur policy.Document, _ facts) policy.Document {
+	d := cur.Canonical()
+	d.Labels = nil
+	roles := slices.Clone(*d.Roles)
+	var keys []string
+	for i, r := range roles {
+		perms := map[access.Object]map[access.Action]access.Scope{}
+		for o, cells := range r.Permissions {
+			perms[o] = maps.Clone(cells)
+		}
+		for _, o := range access.Objects {
+			if rapid.Bool().Draw(t, "changeView") {
+				if perms[o] == nil {
+					perms[o] = map[access.Action]access.Scope{}
+				}
+				perms[o][access.View] = rapid.SampledFrom(access.Scopes).Draw(t, "viewScope")
+			}
+		}
+		roles[i].Permissions = perms
+		keys = append(keys, r.Key)
+	}
+	d.Roles = &roles
+	if rapid.Bool().Draw(t, "addRestriction") {
+		rr := append(slices.Clone(*d.RestrictionRules), policy.RestrictionRule{Name: "view restriction",
+			Criteria: genCriteria(t, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)), Principals: []policy.Principal{{Role: rapid.SampledFrom(keys).Draw(t, "restricted")}}})
+		d.RestrictionRules = &rr
+	}
+	return d
 }
 
 // accessView is what one user may see and do.

@@ -49,6 +49,31 @@ func (t *Tx) Customer(ctx context.Context, tenantID, id int64) (crm.Customer, er
 	return c, nil
 }
 
+// CustomersByID returns the customers of the tenant among ids, by id.
+func (t *Tx) CustomersByID(ctx context.Context, tenantID int64, ids []int64) (map[int64]crm.Customer, error) {
+	out := make(map[int64]crm.Customer, len(ids))
+	for start := 0; start < len(ids); start += idBatch {
+		batch := ids[start:min(start+idBatch, len(ids))]
+		rows, err := t.query(ctx, "store.CustomersByID", `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id IN (`+inList(batch)+`)`, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c crm.Customer
+			if err := scanCustomer(rows, &c); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "store.CustomersByID")
+			}
+			out[c.ID] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "store.CustomersByID")
+		}
+	}
+	return out, nil
+}
+
 // deptLevels spreads a department path over the eight ancestor columns.
 func deptLevels(path []int64) []any {
 	out := make([]any, org.MaxDepth)

@@ -8,37 +8,6 @@ import (
 	"steward/internal/org"
 )
 
-// Savepoint marks a point in the transaction that RollbackTo returns to,
-// undoing what came after and keeping what came before. Applying a policy
-// document makes its change once to see whom it touches, returns to the
-// savepoint to read those users' access as it was, and makes it again. The
-// name is SQL text: letters and underscores only.
-func (t *Tx) Savepoint(ctx context.Context, name string) error {
-	if !savepointName(name) {
-		return errs.E(errs.Internal, "internal", "store: bad savepoint name %q", name)
-	}
-	_, err := t.exec(ctx, "store.Savepoint", "SAVEPOINT "+name)
-	return err
-}
-
-// RollbackTo undoes everything since the savepoint, which stays set.
-func (t *Tx) RollbackTo(ctx context.Context, name string) error {
-	if !savepointName(name) {
-		return errs.E(errs.Internal, "internal", "store: bad savepoint name %q", name)
-	}
-	_, err := t.exec(ctx, "store.RollbackTo", "ROLLBACK TO SAVEPOINT "+name)
-	return err
-}
-
-func savepointName(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '_') {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // ActiveUsers lists the tenant's active users by id.
 func (t *Tx) ActiveUsers(ctx context.Context, tenantID int64) ([]org.User, error) {
 	rows, err := t.query(ctx, "store.ActiveUsers", `SELECT `+userCols+` FROM users WHERE tenant_id = $1 AND status = $2 ORDER BY id`,
