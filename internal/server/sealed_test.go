@@ -44,7 +44,8 @@ func TestTOTPSecretSealed(t *testing.T) {
 		// A secret an earlier version stored in clear is sealed in place at
 		// start, and signing in with it works as before.
 		if err := db.Write(ctx, func(tx *store.Tx) error {
-			return tx.ReplaceTOTPSecret(ctx, me.Tenant.ID, me.User.ID, stored, secret)
+			_, err := tx.ReplaceTOTPSecret(ctx, me.Tenant.ID, me.User.ID, stored, secret)
+			return err
 		}); err != nil {
 			t.Fatal(err)
 		}

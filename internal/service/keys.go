@@ -230,12 +230,15 @@ func (s *Service) SealClearSecrets(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			return tx.ReplaceTOTPSecret(ctx, f.TenantID, f.UserID, f.Secret, sealed)
+			replaced, err := tx.ReplaceTOTPSecret(ctx, f.TenantID, f.UserID, f.Secret, sealed)
+			if replaced {
+				n++
+			}
+			return err
 		})
 		if err != nil {
 			return n, err
 		}
-		n++
 	}
 	return n, nil
 }

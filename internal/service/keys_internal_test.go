@@ -102,7 +102,8 @@ func TestKeyRotation(t *testing.T) {
 				if old == "" {
 					return tx.StartTOTP(ctx, tenantID, user, sealed, n.now())
 				}
-				return tx.ReplaceTOTPSecret(ctx, tenantID, user, old, sealed)
+				_, err = tx.ReplaceTOTPSecret(ctx, tenantID, user, old, sealed)
+				return err
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -22,7 +22,7 @@ import (
 type sealedColumn struct {
 	table, column string
 	list          func(ctx context.Context, tx *store.Tx) ([]sealedValue, error)
-	replace       func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) error
+	replace       func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) (bool, error)
 }
 
 // sealedValue is one stored sealed value and where it lives.
@@ -42,10 +42,10 @@ var sealedColumns = []sealedColumn{{
 		}
 		return out, err
 	},
-	replace: func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) error {
+	replace: func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) (bool, error) {
 		userID, err := strconv.ParseInt(v.place.Row, 10, 64)
 		if err != nil {
-			return err
+			return false, err
 		}
 		return tx.ReplaceTOTPSecret(ctx, v.place.TenantID, userID, v.sealed, sealed)
 	},
@@ -177,8 +177,10 @@ const resealBatch = 500
 
 // Reseal re-seals every value of one tenant (tenantID > 0) or of all that
 // is under a data key other than its tenant's current one, in batches,
-// calling progress after each; then it retires the data keys nothing is
-// sealed under any more. It returns how many values it re-sealed. Run it
+// calling progress after each (values read so far, of all); then it
+// retires the data keys nothing is sealed under any more. It returns how
+// many values it re-sealed: not those that changed meanwhile, nor damaged
+// ones. Run it
 // a minute or more after RotateDataKeys: nodes keep sealing with the key
 // they last saw current for up to a minute (currentTTL), and what they
 // seal meanwhile is left under the old key until the next run.
@@ -224,11 +226,13 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 		return 0, err
 	}
 	s.dataKeys.forgetCurrent() // this node seals with the newest key from now on
-	done := 0
+	done, moved := 0, 0
 	for len(todo) > 0 {
 		batch := todo[:min(resealBatch, len(todo))]
 		todo = todo[len(batch):]
+		n := 0
 		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			n = 0
 			for _, j := range batch {
 				plain, err := s.open(ctx, tx, j.v.place, j.v.sealed)
 				if e := errs.As(err); e != nil && (e.Code == "unseal_failed" || e.Code == "data_key_missing") {
@@ -244,21 +248,26 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 				if err != nil {
 					return err
 				}
-				if err := j.col.replace(ctx, tx, j.v, sealed); err != nil {
+				replaced, err := j.col.replace(ctx, tx, j.v, sealed)
+				if err != nil {
 					return err
+				}
+				if replaced { // not when the value changed meanwhile (a new enrolment)
+					n++
 				}
 			}
 			return nil
 		})
 		if err != nil {
-			return done, err
+			return moved, err
 		}
 		done += len(batch)
+		moved += n
 		if progress != nil {
 			progress(done, done+len(todo))
 		}
 	}
-	return done, s.retireEmptyKeys(ctx, tenantID)
+	return moved, s.retireEmptyKeys(ctx, tenantID)
 }
 
 // retireEmptyKeys retires the data keys that are not current and have

@@ -148,11 +148,16 @@ func (t *Tx) TOTPSecrets(ctx context.Context) ([]StoredTOTP, error) {
 }
 
 // ReplaceTOTPSecret swaps a stored secret for another form of it (sealed,
-// or sealed under a newer key), if it is still the one read.
-func (t *Tx) ReplaceTOTPSecret(ctx context.Context, tenantID, userID int64, old, secret string) error {
-	_, err := t.exec(ctx, "store.ReplaceTOTPSecret", `UPDATE totp_factors SET secret = $1 WHERE tenant_id = $2 AND user_id = $3 AND secret = $4`,
+// or sealed under a newer key), if it is still the one read, and says
+// whether it was (a user may have re-enrolled meanwhile).
+func (t *Tx) ReplaceTOTPSecret(ctx context.Context, tenantID, userID int64, old, secret string) (bool, error) {
+	res, err := t.exec(ctx, "store.ReplaceTOTPSecret", `UPDATE totp_factors SET secret = $1 WHERE tenant_id = $2 AND user_id = $3 AND secret = $4`,
 		secret, tenantID, userID, old)
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, errs.Wrap(err, "store.ReplaceTOTPSecret")
 }
 
 // DataKeyMasters lists the master keys that wrap the database's data keys.
