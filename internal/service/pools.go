@@ -185,6 +185,13 @@ func (s *Service) Claim(ctx context.Context, a *Actor, poolID int64, in ClaimReq
 }
 
 func (s *Service) checkClaim(ctx context.Context, tx *store.Tx, a *Actor, pool store.StoredPool, customerID int64) error {
+	// A claim changes the owner: processing a privacy restriction freezes.
+	if restricted, err := tx.Restricted(ctx, a.TenantID, customerID); err != nil || restricted {
+		if err == nil {
+			err = errRestricted
+		}
+		return err
+	}
 	held, err := tx.HeldFromPool(ctx, a.TenantID, a.UserID, pool.ID)
 	if err != nil {
 		return err
