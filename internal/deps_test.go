@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"audit":           {"errs"},
 	"keyring":         {"errs"},
 	"policy":          {"errs", "fieldcheck", "access"},
-	"store":           {"errs", "org", "crm", "access", "audit", "fields"},
+	"store":           {"errs", "org", "crm", "access", "audit", "fields", "keyring"},
 	"store/storetest": {"store"},
 	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store", "fields", "sheet", "policy", "keyring"},
 	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store", "fields", "policy"},

@@ -63,6 +63,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 	} else if n > 0 {
 		log.Info("sealed second-factor secrets stored in clear by an earlier version", "count", n)
 	}
+	go func() { // beside the requests: a large tenant's rows take a while
+		if n, err := svc.SealClearRows(ctx); err != nil {
+			log.Error("sealing customer and contact values stored in clear", "err", err)
+		} else if n > 0 {
+			log.Info("sealed customer and contact values stored in clear by an earlier version", "rows", n)
+		}
+	}()
 	if *withJobs {
 		stop, err := startJobs(ctx, svc, log)
 		if err != nil {

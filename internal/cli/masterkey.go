@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"steward/internal/errs"
 	"steward/internal/keyring"
+	"steward/internal/service"
 	"steward/internal/store"
 )
 
@@ -123,4 +125,21 @@ func createMasterKey(path string) (*keyring.LocalMaster, error) {
 		return nil, errs.Wrap(err, "cli.createMasterKey")
 	}
 	return m, f.Sync()
+}
+
+// masterKeyFlag adds --master-key-file to a command that reads or writes
+// customer data, whose sensitive values are sealed.
+func masterKeyFlag(set *flag.FlagSet) *string {
+	return set.String("master-key-file", defaultMasterKey, "master key file, as for serve (created if missing while the database holds no data key; "+envMasterKey+", the key itself, overrides it)")
+}
+
+// useMasterKey gives svc the master key serve would run with, so that a
+// command seals and opens customer data as the servers do.
+func useMasterKey(ctx context.Context, env Env, svc *service.Service, path, dsn string) error {
+	m, err := serveMasterKey(ctx, env, svc.DB, path, dsn, nil, svc.Log)
+	if err != nil {
+		return err
+	}
+	svc.Master = m
+	return nil
 }

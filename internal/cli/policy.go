@@ -30,12 +30,13 @@ func policyCmd(ctx context.Context, env Env, args []string) error {
 
 // policyFlags are the flags both subcommands take.
 type policyFlags struct {
-	dsn, tenant, as *string
+	dsn, master, tenant, as *string
 }
 
 func newPolicyFlags(fs *flag.FlagSet) policyFlags {
 	return policyFlags{
 		dsn:    fs.String("db", defaultDB, "database: sqlite:PATH or postgres://..."),
+		master: masterKeyFlag(fs),
 		tenant: fs.String("tenant", "", "the tenant's slug"),
 		as:     fs.String("as", "", "act as this user (e-mail); default: the tenant's first administrator"),
 	}
@@ -51,6 +52,10 @@ func (f policyFlags) open(ctx context.Context, env Env) (*service.Service, *serv
 		return nil, nil, nil, err
 	}
 	svc := service.New(db, logger(env.Stderr, "warn"))
+	if err := useMasterKey(ctx, env, svc, *f.master, *f.dsn); err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
 	a, err := svc.PolicyActor(ctx, *f.tenant, strings.ToLower(strings.TrimSpace(*f.as)))
 	if err != nil {
 		db.Close()

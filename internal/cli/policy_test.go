@@ -15,7 +15,8 @@ import (
 func TestPolicyCommands(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
-			env := map[string]string{"STEWARD_DB": storetest.DSN(t, e), "STEWARD_ADMIN_PASSWORD": "correct-horse-battery-staple"}
+			env := map[string]string{"STEWARD_DB": storetest.DSN(t, e), "STEWARD_ADMIN_PASSWORD": "correct-horse-battery-staple",
+				"STEWARD_MASTER_KEY_FILE": filepath.Join(t.TempDir(), "master.key")}
 			if code, _, errOut := run(t, env, "", "init", "--tenant", "acme", "--name", "Acme", "--admin-email", "boss@acme.example"); code != 0 {
 				t.Fatalf("init: %s", errOut)
 			}

@@ -19,7 +19,7 @@ func TestReportCompliance(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			dir := t.TempDir()
 			env := map[string]string{"STEWARD_DB": storetest.DSN(t, e), "STEWARD_ADMIN_PASSWORD": "correct-horse-battery-staple",
-				"STEWARD_AUDIT_KEY": filepath.Join(dir, "none.pem")}
+				"STEWARD_AUDIT_KEY": filepath.Join(dir, "none.pem"), "STEWARD_MASTER_KEY_FILE": filepath.Join(dir, "master.key")}
 			if code, _, errOut := run(t, env, "", "init", "--tenant", "acme", "--name", "Acme", "--admin-email", "a@acme.example"); code != 0 {
 				t.Fatal(errOut)
 			}

@@ -16,6 +16,7 @@ import (
 func seed(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	dsn := fs.String("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	masterKey := masterKeyFlag(fs)
 	var o demo.BulkOptions
 	fs.StringVar(&o.Tenant, "tenant", "bench", "slug of the new tenant (refused if it exists)")
 	fs.IntVar(&o.Users, "users", 10_000, "users, the administrator included")
@@ -33,6 +34,9 @@ func seed(ctx context.Context, env Env, args []string) error {
 	}
 	defer db.Close()
 	svc := service.New(db, logger(env.Stderr, "warn"))
+	if err := useMasterKey(ctx, env, svc, *masterKey, *dsn); err != nil {
+		return err
+	}
 	rep, err := demo.Bulk(ctx, db, svc, o, env.Stdout)
 	if err != nil {
 		return err

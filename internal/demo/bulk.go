@@ -85,9 +85,16 @@ func Bulk(ctx context.Context, db *store.DB, svc *service.Service, opts BulkOpti
 	if err != nil {
 		return rep, err
 	}
+	keys, sealing, err := svc.BulkKeys(ctx, t.ID)
+	if err != nil {
+		return rep, err
+	}
 	load, err := db.BeginBulk(ctx, t.ID, store.BulkPlan{Customers: opts.Customers})
 	if err != nil {
 		return rep, err
+	}
+	if sealing {
+		load.SealWith(keys)
 	}
 	g := &generator{opts: opts, now: svc.Now().UTC().Truncate(time.Microsecond), tenant: t.Slug,
 		root: admin.DepartmentID, admin: admin.ID, roles: roles, hash: hash}

@@ -195,15 +195,7 @@ func TestExpireGrantsBacklog(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			dsn := storetest.DSN(t, e)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, dsn := storetest.OpenAt(t, e)
 			f := newExpiryFixture(t, db)
 			// 1,200 more shares of one customer, all run out: written
 			// directly, as an import of old data could leave them.

@@ -81,7 +81,11 @@ func (s *Service) KeyStates(ctx context.Context, tenantID int64) ([]KeyState, er
 				}
 			}
 		}
-		return nil
+		rows, err := tx.KeyRowCounts(ctx, tenantID)
+		for id, n := range rows {
+			counts[id] += n
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -193,8 +197,17 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 		v   sealedValue
 	}
 	var todo []job
-	current := map[int64]int64{}
+	current := map[int64]int64{} // each tenant's current data key
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		keys, err := tx.DataKeys(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys { // by tenant, kind and age: the last live one is current
+			if k.Kind == store.KindData && k.RetiredAt == nil {
+				current[k.TenantID] = k.ID
+			}
+		}
 		for _, c := range sealedColumns {
 			vs, err := c.list(ctx, tx)
 			if err != nil {
@@ -204,18 +217,7 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 				if tenantID > 0 && v.place.TenantID != tenantID {
 					continue
 				}
-				cur, ok := current[v.place.TenantID]
-				if !ok {
-					k, found, err := tx.CurrentDataKey(ctx, v.place.TenantID, store.KindData)
-					if err != nil {
-						return err
-					}
-					if found {
-						cur = k.ID
-					}
-					current[v.place.TenantID] = cur
-				}
-				if id, ok := keyring.KeyID(v.sealed); ok && id != cur {
+				if id, ok := keyring.KeyID(v.sealed); ok && id != current[v.place.TenantID] {
 					todo = append(todo, job{c, v})
 				}
 			}
@@ -226,7 +228,12 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 		return 0, err
 	}
 	s.dataKeys.forgetCurrent() // this node seals with the newest key from now on
+	rows, err := s.countRowsToReseal(ctx, current)
+	if err != nil {
+		return 0, err
+	}
 	done, moved := 0, 0
+	total := len(todo) + rows
 	for len(todo) > 0 {
 		batch := todo[:min(resealBatch, len(todo))]
 		todo = todo[len(batch):]
@@ -264,8 +271,18 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 		done += len(batch)
 		moved += n
 		if progress != nil {
-			progress(done, done+len(todo))
+			progress(done, total)
 		}
+	}
+	n, err := s.resealRows(ctx, current, func(batch int) {
+		done += batch
+		if progress != nil {
+			progress(done, max(total, done))
+		}
+	})
+	moved += n
+	if err != nil {
+		return moved, err
 	}
 	return moved, s.retireEmptyKeys(ctx, tenantID)
 }
@@ -288,4 +305,118 @@ func (s *Service) retireEmptyKeys(ctx context.Context, tenantID int64) error {
 		}
 		return nil
 	})
+}
+
+// countRowsToReseal counts the rows of the sealed tables under a key other
+// than their tenant's current one, for progress.
+func (s *Service) countRowsToReseal(ctx context.Context, current map[int64]int64) (int, error) {
+	n := 0
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		for tenant, cur := range current {
+			counts, err := tx.KeyRowCounts(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			for id, c := range counts {
+				if id != cur {
+					n += c
+				}
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// resealRows re-seals, tenant by tenant, the rows of the sealed tables
+// under a key other than the tenant's current one, resealBatch rows per
+// transaction, and returns how many it re-sealed. A row that does not
+// open is logged and left under its key, which then stays.
+func (s *Service) resealRows(ctx context.Context, current map[int64]int64, progress func(batch int)) (int, error) {
+	moved := 0
+	for tenant, cur := range current {
+		for _, table := range store.SealedTables {
+			var after int64
+			for {
+				var refs []store.RowRef
+				if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+					var err error
+					refs, err = tx.RowsUnderOtherKeys(ctx, table, tenant, cur, after, resealBatch)
+					return err
+				}); err != nil {
+					return moved, err
+				}
+				if len(refs) == 0 {
+					break
+				}
+				n, err := s.resealBatch(ctx, table, refs)
+				moved += n
+				if err != nil {
+					return moved, err
+				}
+				after = refs[len(refs)-1].ID
+				progress(len(refs))
+			}
+		}
+	}
+	return moved, nil
+}
+
+// resealBatch re-seals rows of one table in one transaction and returns
+// how many it re-sealed (not those gone meanwhile, nor damaged ones).
+func (s *Service) resealBatch(ctx context.Context, table string, refs []store.RowRef) (int, error) {
+	n := 0
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		n = 0
+		for _, r := range refs {
+			ok, err := tx.ResealRow(ctx, table, r)
+			if e := errs.As(err); e != nil && (e.Code == "unseal_failed" || e.Code == "data_key_missing") {
+				s.Log.Error("reseal: a row does not open", "table", table, "tenant_id", r.TenantID, "row", r.ID, "err", err)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// SealClearRows seals the customer and contact values that an earlier
+// version (or a service without a master key) stored in clear, in
+// batches, and returns how many rows it sealed. serve runs it at start,
+// beside the requests: a row in clear reads as it is meanwhile, but its
+// phone and e-mail are not found by search until it is sealed.
+func (s *Service) SealClearRows(ctx context.Context) (int, error) {
+	if s.Master == nil {
+		return 0, errNoMaster
+	}
+	total := 0
+	for _, table := range store.SealedTables {
+		var after store.RowRef
+		for {
+			var refs []store.RowRef
+			if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+				var err error
+				refs, err = tx.ClearRows(ctx, table, after, resealBatch)
+				return err
+			}); err != nil {
+				return total, err
+			}
+			if len(refs) == 0 {
+				break
+			}
+			n, err := s.resealBatch(ctx, table, refs)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			after = refs[len(refs)-1]
+		}
+	}
+	return total, nil
 }

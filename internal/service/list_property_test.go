@@ -17,6 +17,7 @@ import (
 	"steward/internal/authn"
 	"steward/internal/crm"
 	"steward/internal/errs"
+	"steward/internal/keyring"
 	"steward/internal/org"
 	"steward/internal/service"
 	"steward/internal/store"
@@ -30,8 +31,18 @@ func newService(db *store.DB, now *time.Time) *service.Service {
 	svc.Hasher = authn.NewHasher(4, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	svc.Now = func() time.Time { return *now }
 	svc.Signer = audit.GenerateSigner()
+	svc.Master = testMaster // customer and contact fields are sealed, as under serve
 	return svc
 }
+
+// testMaster is the master key of the services the tests build.
+var testMaster = func() *keyring.LocalMaster {
+	m, _, err := keyring.GenerateMaster()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
 
 // TestListAgreesWithCheck builds random tenants on a real database and
 // checks, for every user, that the permission-filtered list (paged with

@@ -46,10 +46,12 @@ type Service struct {
 
 // New returns a service with production defaults.
 func New(db *store.DB, log *slog.Logger) *Service {
-	return &Service{DB: db, Hasher: authn.NewHasher(4, nil), Log: log,
+	s := &Service{DB: db, Hasher: authn.NewHasher(4, nil), Log: log,
 		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy, subjects: newSubjectCache(),
 		dataKeys: newDataKeyCache(),
 		throttle: newThrottle(authn.DefaultIPRate)}
+	db.SetSealer(storeSealer{s})
+	return s
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -28,6 +28,7 @@ type BulkLoad struct {
 	restore  []string         // statements undoing the load's session settings
 	dropped  []indexDef       // absent indexes, built before Close returns
 	next     map[string]int64 // first id not yet reserved, per table
+	keys     *BulkKeys        // seal customers' and contacts' sensitive columns; nil: in clear
 }
 
 // BulkPlan is what a load will add. It decides whether dropping and
@@ -72,8 +73,8 @@ type BulkCustomer struct {
 	CreatedAt, LastActivityAt     time.Time
 }
 
-// BulkContact is a contact of one of the tenant's customers; its id comes
-// from the database.
+// BulkContact is a contact of one of the tenant's customers; the load
+// reserves its id.
 type BulkContact struct {
 	CustomerID                int64
 	Name, Title, Phone, Email string
@@ -113,9 +114,9 @@ var (
 	bulkCustomers   = bulkTable{"customers", []string{"id", "tenant_id", "name", "industry", "level", "region", "source",
 		"phone", "email", "address", "notes", "owner_id", "owner_dept_id",
 		"dept_l1", "dept_l2", "dept_l3", "dept_l4", "dept_l5", "dept_l6", "dept_l7", "dept_l8",
-		"created_at", "updated_at", "last_activity_at"}}
-	bulkContacts = bulkTable{"contacts", []string{"tenant_id", "customer_id", "name", "title", "phone", "email",
-		"created_at", "updated_at"}}
+		"created_at", "updated_at", "last_activity_at", "key_id", "phone_bidx", "email_bidx"}}
+	bulkContacts = bulkTable{"contacts", []string{"id", "tenant_id", "customer_id", "name", "title", "phone", "email",
+		"created_at", "updated_at", "key_id", "phone_bidx", "email_bidx"}}
 )
 
 // Departments inserts departments, parents before their children.
@@ -163,8 +164,12 @@ func (b *BulkLoad) Customers(ctx context.Context, cs []BulkCustomer) error {
 		if n == 0 || n > org.MaxDepth {
 			return errs.E(errs.Invalid, "invalid_department", "customer %d has no valid department path", c.ID)
 		}
-		vals = append(vals, c.ID, tenant, c.Name, c.Industry, c.Level, c.Region, c.Source, c.Phone, c.Email,
-			c.Address, c.Notes, c.OwnerID, c.DeptPath[n-1])
+		sec, err := b.keys.seal(b.tenantID, "customers", c.ID, c.Phone, c.Email, c.Address)
+		if err != nil {
+			return err
+		}
+		vals = append(vals, c.ID, tenant, c.Name, c.Industry, c.Level, c.Region, c.Source, sec.phone, sec.email,
+			sec.address, c.Notes, c.OwnerID, c.DeptPath[n-1])
 		for i := range org.MaxDepth {
 			if i < n {
 				vals = append(vals, c.DeptPath[i])
@@ -173,19 +178,31 @@ func (b *BulkLoad) Customers(ctx context.Context, cs []BulkCustomer) error {
 			}
 		}
 		created := Micros(c.CreatedAt)
-		vals = append(vals, created, created, Micros(c.LastActivityAt))
+		vals = append(vals, created, created, Micros(c.LastActivityAt), sec.keyID, sec.phoneIdx, sec.emailIdx)
 	}
 	return b.write(ctx, bulkCustomers, vals)
 }
 
-// Contacts inserts one batch of contacts in one transaction; their ids come
-// from the database.
+// Contacts inserts one batch of contacts in one transaction, with ids
+// reserved for them (a sealed value is bound to its row's id).
 func (b *BulkLoad) Contacts(ctx context.Context, cs []BulkContact) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	first, err := b.ReserveIDs(ctx, "contacts", len(cs))
+	if err != nil {
+		return err
+	}
 	vals := make([]any, 0, len(cs)*len(bulkContacts.cols))
 	tenant := any(b.tenantID)
-	for _, c := range cs {
+	for i, c := range cs {
+		id := first + int64(i)
+		sec, err := b.keys.seal(b.tenantID, "contacts", id, c.Phone, c.Email, "")
+		if err != nil {
+			return err
+		}
 		at := Micros(c.CreatedAt)
-		vals = append(vals, tenant, c.CustomerID, c.Name, c.Title, c.Phone, c.Email, at, at)
+		vals = append(vals, id, tenant, c.CustomerID, c.Name, c.Title, sec.phone, sec.email, at, at, sec.keyID, sec.phoneIdx, sec.emailIdx)
 	}
 	return b.write(ctx, bulkContacts, vals)
 }
@@ -217,7 +234,7 @@ func (b *BulkLoad) write(ctx context.Context, t bulkTable, vals []any) error {
 // ReserveIDs reserves n consecutive ids of departments, users or customers
 // for rows the load will insert, and returns the first.
 func (b *BulkLoad) ReserveIDs(ctx context.Context, table string, n int) (int64, error) {
-	if table != "departments" && table != "users" && table != "customers" {
+	if table != "departments" && table != "users" && table != "customers" && table != "contacts" {
 		return 0, errs.E(errs.Internal, "invalid_table", "ids of %q are not reserved in bulk", table)
 	}
 	var first int64

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"steward/internal/access"
 	"steward/internal/crm"
 	"steward/internal/errs"
 )
@@ -13,13 +14,17 @@ import (
 // Contacts, deals and activities are always read through their customer:
 // every query names the tenant and the customer id the service has checked.
 
-const contactCols = `id, customer_id, name, title, phone, email, notes, created_at, updated_at, custom`
+const contactCols = `id, customer_id, name, title, phone, email, notes, created_at, updated_at, custom, key_id`
 
-func scanContact(sc interface{ Scan(...any) error }, c *crm.Contact) error {
+// scanContact reads a contact row and opens its sealed values.
+func (t *Tx) scanContact(ctx context.Context, tenantID int64, sc interface{ Scan(...any) error }, c *crm.Contact) error {
 	var created, updated int64
-	err := sc.Scan(&c.ID, &c.CustomerID, &c.Name, &c.Title, &c.Phone, &c.Email, &c.Notes, &created, &updated, &c.Custom)
+	var keyID sql.NullInt64
+	if err := sc.Scan(&c.ID, &c.CustomerID, &c.Name, &c.Title, &c.Phone, &c.Email, &c.Notes, &created, &updated, &c.Custom, &keyID); err != nil {
+		return err
+	}
 	c.CreatedAt, c.UpdatedAt = FromMicros(created), FromMicros(updated)
-	return err
+	return t.openRow(ctx, tenantID, "contacts", c.ID, keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email})
 }
 
 // ChildPage is a page of children of one customer, by id.
@@ -39,7 +44,7 @@ func (t *Tx) Contacts(ctx context.Context, tenantID, customerID int64, p ChildPa
 	out := []crm.Contact{}
 	for rows.Next() {
 		var c crm.Contact
-		if err := scanContact(rows, &c); err != nil {
+		if err := t.scanContact(ctx, tenantID, rows, &c); err != nil {
 			return nil, errs.Wrap(err, "store.Contacts")
 		}
 		out = append(out, c)
@@ -51,24 +56,36 @@ func (t *Tx) Contacts(ctx context.Context, tenantID, customerID int64, p ChildPa
 func (t *Tx) Contact(ctx context.Context, tenantID, id int64) (crm.Contact, error) {
 	var c crm.Contact
 	row := t.tx.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	if err := scanContact(row, &c); err != nil {
+	if err := t.scanContact(ctx, tenantID, row, &c); err != nil {
 		return c, t.notFound(err, "store.Contact", "contact")
 	}
 	return c, nil
 }
 
-// SaveContact inserts (ID 0) or updates a contact.
+// SaveContact inserts (ID 0) or updates a contact. Sealed values are bound
+// to the row's id: a new contact's are written just after its insert.
 func (t *Tx) SaveContact(ctx context.Context, tenantID int64, c *crm.Contact, now time.Time) error {
 	c.UpdatedAt = now
 	if c.ID == 0 {
 		c.CreatedAt = now
+		phone, email, custom := c.Phone, c.Email, c.Custom
+		if t.Sealing() {
+			phone, email, custom = "", "", nil
+		}
 		id, err := t.insert(ctx, "store.SaveContact", `INSERT INTO contacts (tenant_id, customer_id, name, title, phone, email, notes, created_at, updated_at, custom)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, tenantID, c.CustomerID, c.Name, c.Title, c.Phone, c.Email, c.Notes, Micros(now), c.Custom)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, tenantID, c.CustomerID, c.Name, c.Title, phone, email, c.Notes, Micros(now), custom)
 		c.ID = id
+		if err != nil || !t.Sealing() {
+			return err
+		}
+	}
+	sec, err := t.sealRow(ctx, tenantID, access.Contact, "contacts", c.ID, c.Phone, c.Email, "", c.Custom)
+	if err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, "store.SaveContact", `UPDATE contacts SET name = $1, title = $2, phone = $3, email = $4, notes = $5, updated_at = $6, custom = $7
-		WHERE tenant_id = $8 AND id = $9`, c.Name, c.Title, c.Phone, c.Email, c.Notes, Micros(now), c.Custom, tenantID, c.ID)
+	res, err := t.exec(ctx, "store.SaveContact", `UPDATE contacts SET name = $1, title = $2, phone = $3, email = $4, notes = $5, updated_at = $6, custom = $7,
+		key_id = $8, phone_bidx = $9, email_bidx = $10 WHERE tenant_id = $11 AND id = $12`,
+		c.Name, c.Title, sec.phone, sec.email, c.Notes, Micros(now), sec.custom, sec.keyID, sec.phoneIdx, sec.emailIdx, tenantID, c.ID)
 	if err != nil {
 		return err
 	}
@@ -225,7 +242,7 @@ func (t *Tx) ContactsOf(ctx context.Context, tenantID int64, customerIDs []int64
 		}
 		for rows.Next() {
 			var c crm.Contact
-			if err := scanContact(rows, &c); err != nil {
+			if err := t.scanContact(ctx, tenantID, rows, &c); err != nil {
 				rows.Close()
 				return nil, errs.Wrap(err, "store.ContactsOf")
 			}

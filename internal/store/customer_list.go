@@ -29,6 +29,28 @@ type CustomerQuery struct {
 	Desc            bool
 	After           *Cursor // keyset: rows strictly after this one in sort order
 	Limit           int
+
+	// With sealed columns, Text finds phone and e-mail by their blind
+	// indexes, exactly (withTextIndexes).
+	sealed             bool
+	phoneIdx, emailIdx string
+}
+
+// withTextIndexes prepares q's text search of sealed columns: a phone
+// number or an e-mail address is found by its blind index, only whole
+// (docs/encryption.md, "Blind indexes"); name is still matched in part.
+func (t *Tx) withTextIndexes(ctx context.Context, tenantID int64, q CustomerQuery) (CustomerQuery, error) {
+	if q.Text == "" || !t.Sealing() {
+		return q, nil
+	}
+	q.sealed = true
+	email := ""
+	if strings.Contains(q.Text, "@") {
+		email = q.Text
+	}
+	var err error
+	q.phoneIdx, q.emailIdx, err = t.blindIndexes(ctx, tenantID, q.Text, email, false)
+	return q, err
 }
 
 // Cursor is the sort key and id of the last row of a page.
@@ -57,6 +79,10 @@ var FilterColumns = []string{"industry", "level", "region", "source"}
 func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q CustomerQuery) ([]crm.Customer, error) {
 	if f.Empty() {
 		return nil, nil
+	}
+	q, err := t.withTextIndexes(ctx, tenantID, q)
+	if err != nil {
+		return nil, err
 	}
 	b := newQueryBuilder(tenantID)
 	common := b.common(t, q)
@@ -90,7 +116,7 @@ func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q C
 	var out []crm.Customer
 	for rows.Next() {
 		var c crm.Customer
-		if err := scanCustomer(rows, &c); err != nil {
+		if err := t.scanCustomer(ctx, tenantID, rows, &c); err != nil {
 			return nil, errs.Wrap(err, "store.Customers")
 		}
 		out = append(out, c)
@@ -104,10 +130,14 @@ func (t *Tx) CountCustomers(ctx context.Context, tenantID int64, f access.Filter
 	if f.Empty() {
 		return 0, nil
 	}
+	q, err := t.withTextIndexes(ctx, tenantID, q)
+	if err != nil {
+		return 0, err
+	}
 	b := newQueryBuilder(tenantID)
 	where := b.passing(t, f, q)
 	var n int64
-	err := t.one(ctx, "store.CountCustomers", "customers", `SELECT COUNT(*) FROM customers WHERE `+where, b.args, &n)
+	err = t.one(ctx, "store.CountCustomers", "customers", `SELECT COUNT(*) FROM customers WHERE `+where, b.args, &n)
 	return n, err
 }
 
@@ -139,20 +169,38 @@ func (b *queryBuilder) arg(v any) string {
 func (b *queryBuilder) common(t *Tx, q CustomerQuery) string {
 	var s strings.Builder
 	if q.Text != "" {
-		p := b.arg(likePattern(q.Text))
-		like := " " + t.like() + " " + p + ` ESCAPE '\'`
+		like := "" // the pattern's argument is added once a column matches by it
 		cols := q.TextColumns
 		if len(cols) == 0 {
 			cols = TextSearchColumns
 		}
 		var ors []string
 		for _, c := range TextSearchColumns {
+			if !slices.Contains(cols, c) && !slices.Contains(q.TextOwnedOnly, c) {
+				continue
+			}
+			var cond string
+			if q.sealed && c != "name" {
+				idx := map[string]string{"phone": q.phoneIdx, "email": q.emailIdx}[c]
+				if idx == "" {
+					continue // q is no whole phone number or e-mail address
+				}
+				cond = c + "_bidx = " + b.arg(idx)
+			} else {
+				if like == "" {
+					like = " " + t.like() + " " + b.arg(likePattern(q.Text)) + ` ESCAPE '\'`
+				}
+				cond = c + like
+			}
 			switch {
 			case slices.Contains(q.TextOwnedOnly, c):
-				ors = append(ors, "(owner_id IS NOT NULL AND "+c+like+")")
+				ors = append(ors, "(owner_id IS NOT NULL AND "+cond+")")
 			case slices.Contains(cols, c):
-				ors = append(ors, c+like)
+				ors = append(ors, cond)
 			}
+		}
+		if len(ors) == 0 {
+			ors = []string{"1 = 0"}
 		}
 		s.WriteString(" AND (" + strings.Join(ors, " OR ") + ")")
 	}
@@ -205,10 +253,14 @@ func (t *Tx) CountContactsOf(ctx context.Context, tenantID int64, f access.Filte
 	if f.Empty() {
 		return 0, nil
 	}
+	q, err := t.withTextIndexes(ctx, tenantID, q)
+	if err != nil {
+		return 0, err
+	}
 	b := newQueryBuilder(tenantID)
 	where := b.passing(t, f, q)
 	var n int64
-	err := t.one(ctx, "store.CountContactsOf", "contacts", `SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND customer_id IN
+	err = t.one(ctx, "store.CountContactsOf", "contacts", `SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND customer_id IN
 		(SELECT id FROM customers WHERE `+where+`)`, b.args, &n)
 	return n, err
 }

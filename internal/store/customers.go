@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"steward/internal/access"
 	"steward/internal/crm"
 	"steward/internal/errs"
 	"steward/internal/org"
@@ -12,9 +13,19 @@ import (
 
 const customerCols = `id, name, industry, level, region, source, phone, email, address, notes,
 	owner_id, owner_dept_id, pool_id, dept_l1, dept_l2, dept_l3, dept_l4, dept_l5, dept_l6, dept_l7, dept_l8,
-	created_at, updated_at, last_activity_at, custom`
+	created_at, updated_at, last_activity_at, custom, key_id`
 
-func scanCustomer(sc interface{ Scan(...any) error }, c *crm.Customer) error {
+// scanCustomer reads a customer row and opens its sealed values.
+func (t *Tx) scanCustomer(ctx context.Context, tenantID int64, sc interface{ Scan(...any) error }, c *crm.Customer) error {
+	var keyID sql.NullInt64
+	if err := scanCustomerRow(sc, c, &keyID); err != nil {
+		return err
+	}
+	return t.openRow(ctx, tenantID, "customers", c.ID, keyID, c.Custom,
+		map[string]*string{"phone": &c.Phone, "email": &c.Email, "address": &c.Address})
+}
+
+func scanCustomerRow(sc interface{ Scan(...any) error }, c *crm.Customer, keyID *sql.NullInt64) error {
 	var owner, dept, pool sql.NullInt64
 	var levels [org.MaxDepth]sql.NullInt64
 	var created, updated, last int64
@@ -23,7 +34,7 @@ func scanCustomer(sc interface{ Scan(...any) error }, c *crm.Customer) error {
 	for i := range levels {
 		dest = append(dest, &levels[i])
 	}
-	dest = append(dest, &created, &updated, &last, &c.Custom)
+	dest = append(dest, &created, &updated, &last, &c.Custom, keyID)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}
@@ -43,7 +54,7 @@ func scanCustomer(sc interface{ Scan(...any) error }, c *crm.Customer) error {
 func (t *Tx) Customer(ctx context.Context, tenantID, id int64) (crm.Customer, error) {
 	var c crm.Customer
 	row := t.tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	if err := scanCustomer(row, &c); err != nil {
+	if err := t.scanCustomer(ctx, tenantID, row, &c); err != nil {
 		return c, t.notFound(err, "store.Customer", "customer")
 	}
 	return c, nil
@@ -60,7 +71,7 @@ func (t *Tx) CustomersByID(ctx context.Context, tenantID int64, ids []int64) (ma
 		}
 		for rows.Next() {
 			var c crm.Customer
-			if err := scanCustomer(rows, &c); err != nil {
+			if err := t.scanCustomer(ctx, tenantID, rows, &c); err != nil {
 				rows.Close()
 				return nil, errs.Wrap(err, "store.CustomersByID")
 			}
@@ -86,16 +97,21 @@ func deptLevels(path []int64) []any {
 }
 
 // CreateCustomer inserts a customer; owner and owner department (with its
-// path) are set by the service.
+// path) are set by the service. Sealed values are bound to the row's id,
+// which the insert makes: with a sealer they are written just after it.
 func (t *Tx) CreateCustomer(ctx context.Context, tenantID int64, c *crm.Customer, now time.Time) error {
 	c.CreatedAt, c.UpdatedAt = now, now
 	if c.LastActivityAt.IsZero() {
 		c.LastActivityAt = now
 	}
-	args := []any{tenantID, c.Name, c.Industry, c.Level, c.Region, c.Source, c.Phone, c.Email, c.Address, c.Notes,
+	phone, email, address, custom := c.Phone, c.Email, c.Address, c.Custom
+	if t.Sealing() {
+		phone, email, address, custom = "", "", "", nil
+	}
+	args := []any{tenantID, c.Name, c.Industry, c.Level, c.Region, c.Source, phone, email, address, c.Notes,
 		nullID(c.OwnerID), nullID(c.OwnerDeptID), nullID(c.PoolID)}
 	args = append(args, deptLevels(c.DeptPath)...)
-	args = append(args, Micros(now), Micros(c.LastActivityAt), c.Custom)
+	args = append(args, Micros(now), Micros(c.LastActivityAt), custom)
 	id, err := t.insert(ctx, "store.CreateCustomer", `INSERT INTO customers (tenant_id, name, industry, level, region, source,
 		phone, email, address, notes, owner_id, owner_dept_id, pool_id,
 		dept_l1, dept_l2, dept_l3, dept_l4, dept_l5, dept_l6, dept_l7, dept_l8, created_at, updated_at, last_activity_at, custom)
@@ -104,15 +120,39 @@ func (t *Tx) CreateCustomer(ctx context.Context, tenantID int64, c *crm.Customer
 	if err != nil {
 		return err
 	}
+	if t.Sealing() {
+		if err := t.writeCustomerSecrets(ctx, tenantID, c); err != nil {
+			return err
+		}
+	}
 	return t.refreshRuleMatches(ctx, tenantID, id)
+}
+
+// writeCustomerSecrets writes a customer's sensitive values, sealed, with
+// their key and blind indexes.
+func (t *Tx) writeCustomerSecrets(ctx context.Context, tenantID int64, c *crm.Customer) error {
+	sec, err := t.sealRow(ctx, tenantID, access.Customer, "customers", c.ID, c.Phone, c.Email, c.Address, c.Custom)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, "store.writeCustomerSecrets", `UPDATE customers SET phone = $1, email = $2, address = $3, custom = $4,
+		key_id = $5, phone_bidx = $6, email_bidx = $7 WHERE tenant_id = $8 AND id = $9`,
+		sec.phone, sec.email, sec.address, sec.custom, sec.keyID, sec.phoneIdx, sec.emailIdx, tenantID, c.ID)
+	return err
 }
 
 // UpdateCustomer writes a customer's own fields (not ownership).
 func (t *Tx) UpdateCustomer(ctx context.Context, tenantID int64, c *crm.Customer, now time.Time) error {
 	c.UpdatedAt = now
+	sec, err := t.sealRow(ctx, tenantID, access.Customer, "customers", c.ID, c.Phone, c.Email, c.Address, c.Custom)
+	if err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, "store.UpdateCustomer", `UPDATE customers SET name = $1, industry = $2, level = $3, region = $4,
-		source = $5, phone = $6, email = $7, address = $8, notes = $9, updated_at = $10, custom = $11 WHERE tenant_id = $12 AND id = $13`,
-		c.Name, c.Industry, c.Level, c.Region, c.Source, c.Phone, c.Email, c.Address, c.Notes, Micros(now), c.Custom, tenantID, c.ID)
+		source = $5, phone = $6, email = $7, address = $8, notes = $9, updated_at = $10, custom = $11,
+		key_id = $12, phone_bidx = $13, email_bidx = $14 WHERE tenant_id = $15 AND id = $16`,
+		c.Name, c.Industry, c.Level, c.Region, c.Source, sec.phone, sec.email, sec.address, c.Notes, Micros(now), sec.custom,
+		sec.keyID, sec.phoneIdx, sec.emailIdx, tenantID, c.ID)
 	if err != nil {
 		return err
 	}

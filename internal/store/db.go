@@ -39,6 +39,7 @@ type DB struct {
 	read   *sql.DB
 	stmts  *stmtCache // hot statements of write transactions
 	lists  *listStmts // SQLite only: prepared list queries of read transactions
+	sealer Sealer     // seals sensitive columns; nil: they are stored as given (sealing.go)
 }
 
 // Open connects to a database named by DSN: "sqlite:PATH" or
@@ -122,6 +123,7 @@ type Tx struct {
 	lists  *listStmts // nil but in SQLite read transactions
 	after  []func()   // run once the transaction has committed
 	memo   map[any]any
+	sealer Sealer
 }
 
 // AfterCommit runs f once the transaction has committed, and never if it
@@ -189,7 +191,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	// The deferred rollback also covers a panic in fn, which would otherwise
 	// keep SQLite's single writer connection forever. After a commit it is a no-op.
 	defer func() { _ = tx.Rollback() }()
-	t := &Tx{tx: tx, engine: db.Engine}
+	t := &Tx{tx: tx, engine: db.Engine, sealer: db.sealer}
 	if !readOnly {
 		t.stmts = db.stmts
 	} else {

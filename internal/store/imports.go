@@ -113,7 +113,7 @@ func (t *Tx) CustomersNamed(ctx context.Context, tenantID int64, names []string)
 		}
 		for rows.Next() {
 			var c crm.Customer
-			if err := scanCustomer(rows, &c); err != nil {
+			if err := t.scanCustomer(ctx, tenantID, rows, &c); err != nil {
 				rows.Close()
 				return nil, errs.Wrap(err, "store.CustomersNamed")
 			}

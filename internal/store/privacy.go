@@ -100,15 +100,21 @@ type PrivacySubject struct {
 }
 
 // PrivacySubjects finds the customers and contacts with this e-mail
-// (compared without case) or phone (compared as stored, spaces and dashes
-// removed). It reads every customer and contact of the tenant: a privacy
-// lookup is rare, and no index on these columns is kept for it.
+// (compared without case) or phone (compared by its digits). With sealed
+// columns they are found by their blind indexes; in clear, by reading
+// every customer and contact of the tenant: a privacy lookup is rare.
 func (t *Tx) PrivacySubjects(ctx context.Context, tenantID int64, email, phone string) ([]PrivacySubject, error) {
 	const norm = `REPLACE(REPLACE(phone, ' ', ''), '-', '')`
-	rows, err := t.query(ctx, "store.PrivacySubjects", `SELECT 'customer', id, id, name FROM customers
-			WHERE tenant_id = $1 AND (($2 <> '' AND LOWER(email) = $2) OR ($3 <> '' AND `+norm+` = $3))
-		UNION ALL SELECT 'contact', id, customer_id, name FROM contacts
-			WHERE tenant_id = $1 AND (($2 <> '' AND LOWER(email) = $2) OR ($3 <> '' AND `+norm+` = $3))
+	match := `(($2 <> '' AND LOWER(email) = $2) OR ($3 <> '' AND ` + norm + ` = $3))`
+	if t.Sealing() {
+		var err error
+		if phone, email, err = t.blindIndexes(ctx, tenantID, phone, email, false); err != nil {
+			return nil, err
+		}
+		match = `(($2 <> '' AND email_bidx = $2) OR ($3 <> '' AND phone_bidx = $3))`
+	}
+	rows, err := t.query(ctx, "store.PrivacySubjects", `SELECT 'customer', id, id, name FROM customers WHERE tenant_id = $1 AND `+match+`
+		UNION ALL SELECT 'contact', id, customer_id, name FROM contacts WHERE tenant_id = $1 AND `+match+`
 		ORDER BY 1 DESC, 2`, tenantID, email, phone)
 	if err != nil {
 		return nil, err
@@ -141,8 +147,7 @@ func (t *Tx) AnonymiseCustomer(ctx context.Context, tenantID, customerID int64, 
 
 // AnonymiseContact empties one contact's personal values.
 func (t *Tx) AnonymiseContact(ctx context.Context, tenantID, contactID int64, now time.Time) error {
-	res, err := t.exec(ctx, "store.AnonymiseContact", `UPDATE contacts SET name = 'Anonymised contact ' || CAST(id AS TEXT), title = '', phone = '',
-		email = '', notes = '', custom = '{}', updated_at = $1 WHERE tenant_id = $2 AND id = $3`, Micros(now), tenantID, contactID)
+	res, err := t.exec(ctx, "store.AnonymiseContact", `UPDATE contacts SET `+anonymisedContact+`, updated_at = $1 WHERE tenant_id = $2 AND id = $3`, Micros(now), tenantID, contactID)
 	if err != nil {
 		return err
 	}

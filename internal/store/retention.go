@@ -174,7 +174,12 @@ func (t *Tx) ApplyRetention(ctx context.Context, tenantID int64, object string, 
 // goes; the record of the business stays: the name becomes a label, and
 // deals, follow-ups (without their notes) and the audit trail (ids, field
 // names) remain.
-const anonymisedCustomer = `name = 'Anonymised customer ' || CAST(id AS TEXT), phone = '', email = '', address = '', notes = '', custom = '{}'`
+const anonymisedCustomer = `name = 'Anonymised customer ' || CAST(id AS TEXT), phone = '', email = '', address = '', notes = '', custom = '{}',
+	key_id = NULL, phone_bidx = '', email_bidx = ''`
+
+// anonymisedContact is anonymisedCustomer for a contact.
+const anonymisedContact = `name = 'Anonymised contact ' || CAST(id AS TEXT), title = '', phone = '', email = '', notes = '', custom = '{}',
+	key_id = NULL, phone_bidx = '', email_bidx = ''`
 
 // anonymiseUnder empties what hangs under anonymised customers and may
 // name the person: contacts, follow-ups' notes and custom values, deals'
@@ -182,8 +187,7 @@ const anonymisedCustomer = `name = 'Anonymised customer ' || CAST(id AS TEXT), p
 func (t *Tx) anonymiseUnder(ctx context.Context, tenantID int64, customers []int64, now time.Time) error {
 	param := t.idsParam(customers)
 	for _, q := range []string{
-		`UPDATE contacts SET name = 'Anonymised contact ' || CAST(id AS TEXT), title = '', phone = '', email = '', notes = '', custom = '{}',
-			updated_at = $3 WHERE tenant_id = $1 AND ` + t.inIDs("customer_id", "$2"),
+		`UPDATE contacts SET ` + anonymisedContact + `, updated_at = $3 WHERE tenant_id = $1 AND ` + t.inIDs("customer_id", "$2"),
 		`UPDATE deals SET custom = '{}', updated_at = $3 WHERE tenant_id = $1 AND ` + t.inIDs("customer_id", "$2"),
 	} {
 		if _, err := t.exec(ctx, "store.anonymiseUnder", q, tenantID, param, Micros(now)); err != nil {

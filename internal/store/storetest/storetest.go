@@ -43,6 +43,14 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // Open returns a fresh, migrated database of the engine, removed after the test.
 func Open(t testing.TB, e store.Engine) *store.DB {
 	t.Helper()
+	db, _ := OpenAt(t, e)
+	return db
+}
+
+// OpenAt is Open that also returns the database's address, for a test
+// that looks at the rows beside the store as a DBA would.
+func OpenAt(t testing.TB, e store.Engine) (*store.DB, string) {
+	t.Helper()
 	dsn := DSN(t, e)
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
@@ -52,7 +60,7 @@ func Open(t testing.TB, e store.Engine) *store.DB {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate %s: %v", e, err)
 	}
-	return db
+	return db, dsn
 }
 
 // DSN returns the address of a fresh, empty database of the engine.
