@@ -336,54 +336,39 @@ func (s *Service) resealRows(ctx context.Context, current map[int64]int64, progr
 	moved := 0
 	for tenant, cur := range current {
 		for _, table := range store.SealedTables {
-			var after int64
-			for {
-				var refs []store.RowRef
-				if err := s.DB.Read(ctx, func(tx *store.Tx) error {
-					var err error
-					refs, err = tx.RowsUnderOtherKeys(ctx, table, tenant, cur, after, resealBatch)
-					return err
-				}); err != nil {
-					return moved, err
-				}
-				if len(refs) == 0 {
-					break
-				}
-				n, err := s.resealBatch(ctx, table, refs)
-				moved += n
-				if err != nil {
-					return moved, err
-				}
-				after = refs[len(refs)-1].ID
-				progress(len(refs))
+			n, err := s.resealAll(ctx, store.ResealBatch{Table: table, TenantID: tenant, Current: cur, Limit: resealBatch}, progress)
+			moved += n
+			if err != nil {
+				return moved, err
 			}
 		}
 	}
 	return moved, nil
 }
 
-// resealBatch re-seals rows of one table in one transaction and returns
-// how many it re-sealed (not those gone meanwhile, nor damaged ones).
-func (s *Service) resealBatch(ctx context.Context, table string, refs []store.RowRef) (int, error) {
-	n := 0
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		n = 0
-		for _, r := range refs {
-			ok, err := tx.ResealRow(ctx, table, r)
-			if e := errs.As(err); e != nil && (e.Code == "unseal_failed" || e.Code == "data_key_missing") {
-				s.Log.Error("reseal: a row does not open", "table", table, "tenant_id", r.TenantID, "row", r.ID, "err", err)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if ok {
-				n++
-			}
+// resealAll runs re-seal transactions from b on until no row is left, and
+// returns how many rows it sealed.
+func (s *Service) resealAll(ctx context.Context, b store.ResealBatch, progress func(batch int)) (int, error) {
+	sealed := 0
+	for {
+		var res store.ResealResult
+		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			res, err = tx.Reseal(ctx, b)
+			return err
+		})
+		if err != nil || res.Read == 0 {
+			return sealed, err
 		}
-		return nil
-	})
-	return n, err
+		for _, r := range res.Failed {
+			s.Log.Error("reseal: a row does not open", "table", b.Table, "tenant_id", r.TenantID, "row", r.ID)
+		}
+		sealed += res.Sealed
+		b.After = res.Last
+		if progress != nil {
+			progress(res.Read)
+		}
+	}
 }
 
 // SealClearRows seals the customer and contact values that an earlier
@@ -395,27 +380,22 @@ func (s *Service) SealClearRows(ctx context.Context) (int, error) {
 	if s.Master == nil {
 		return 0, errNoMaster
 	}
+	var tenants []int64
+	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		tenants, err = tx.TenantIDs(ctx)
+		return err
+	}); err != nil {
+		return 0, err
+	}
 	total := 0
-	for _, table := range store.SealedTables {
-		var after store.RowRef
-		for {
-			var refs []store.RowRef
-			if err := s.DB.Read(ctx, func(tx *store.Tx) error {
-				var err error
-				refs, err = tx.ClearRows(ctx, table, after, resealBatch)
-				return err
-			}); err != nil {
-				return total, err
-			}
-			if len(refs) == 0 {
-				break
-			}
-			n, err := s.resealBatch(ctx, table, refs)
+	for _, tenant := range tenants {
+		for _, table := range store.SealedTables {
+			n, err := s.resealAll(ctx, store.ResealBatch{Table: table, Clear: true, TenantID: tenant, Limit: resealBatch}, nil)
 			total += n
 			if err != nil {
 				return total, err
 			}
-			after = refs[len(refs)-1]
 		}
 	}
 	return total, nil

@@ -18,13 +18,20 @@ const contactCols = `id, customer_id, name, title, phone, email, notes, created_
 
 // scanContact reads a contact row and opens its sealed values.
 func (t *Tx) scanContact(ctx context.Context, tenantID int64, sc interface{ Scan(...any) error }, c *crm.Contact) error {
-	var created, updated int64
 	var keyID sql.NullInt64
-	if err := sc.Scan(&c.ID, &c.CustomerID, &c.Name, &c.Title, &c.Phone, &c.Email, &c.Notes, &created, &updated, &c.Custom, &keyID); err != nil {
+	if err := scanContactRow(sc, c, &keyID); err != nil {
+		return err
+	}
+	return t.openRow(ctx, tenantID, "contacts", c.ID, keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email})
+}
+
+func scanContactRow(sc interface{ Scan(...any) error }, c *crm.Contact, keyID *sql.NullInt64) error {
+	var created, updated int64
+	if err := sc.Scan(&c.ID, &c.CustomerID, &c.Name, &c.Title, &c.Phone, &c.Email, &c.Notes, &created, &updated, &c.Custom, keyID); err != nil {
 		return err
 	}
 	c.CreatedAt, c.UpdatedAt = FromMicros(created), FromMicros(updated)
-	return t.openRow(ctx, tenantID, "contacts", c.ID, keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email})
+	return nil
 }
 
 // ChildPage is a page of children of one customer, by id.

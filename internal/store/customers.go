@@ -128,17 +128,14 @@ func (t *Tx) CreateCustomer(ctx context.Context, tenantID int64, c *crm.Customer
 	return t.refreshRuleMatches(ctx, tenantID, id)
 }
 
-// writeCustomerSecrets writes a customer's sensitive values, sealed, with
-// their key and blind indexes.
+// writeCustomerSecrets writes a new customer's sensitive values, sealed,
+// with their key and blind indexes.
 func (t *Tx) writeCustomerSecrets(ctx context.Context, tenantID int64, c *crm.Customer) error {
 	sec, err := t.sealRow(ctx, tenantID, access.Customer, "customers", c.ID, c.Phone, c.Email, c.Address, c.Custom)
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, "store.writeCustomerSecrets", `UPDATE customers SET phone = $1, email = $2, address = $3, custom = $4,
-		key_id = $5, phone_bidx = $6, email_bidx = $7 WHERE tenant_id = $8 AND id = $9`,
-		sec.phone, sec.email, sec.address, sec.custom, sec.keyID, sec.phoneIdx, sec.emailIdx, tenantID, c.ID)
-	return err
+	return t.writeSecrets(ctx, "customers", RowRef{tenantID, c.ID}, sec, true)
 }
 
 // UpdateCustomer writes a customer's own fields (not ownership).

@@ -30,47 +30,6 @@ func checkSealedTable(table string) error {
 	return nil
 }
 
-// ClearRows returns up to limit rows of the table, after the given one,
-// that hold sensitive values in clear (no key, something to seal).
-func (t *Tx) ClearRows(ctx context.Context, table string, after RowRef, limit int) ([]RowRef, error) {
-	if err := checkSealedTable(table); err != nil {
-		return nil, err
-	}
-	cols := `phone <> '' OR email <> '' OR custom <> '{}'`
-	if table == "customers" {
-		cols += ` OR address <> ''`
-	}
-	return t.rowRefs(ctx, "store.ClearRows", `SELECT tenant_id, id FROM `+table+` WHERE key_id IS NULL AND (`+cols+`)
-		AND (tenant_id > $1 OR (tenant_id = $1 AND id > $2)) ORDER BY tenant_id, id LIMIT `+itoa(limit), after.TenantID, after.ID)
-}
-
-// RowsUnderOtherKeys returns up to limit ids of the tenant's rows of the
-// table, after the given one, sealed under a key other than current.
-func (t *Tx) RowsUnderOtherKeys(ctx context.Context, table string, tenantID, current, after int64, limit int) ([]RowRef, error) {
-	if err := checkSealedTable(table); err != nil {
-		return nil, err
-	}
-	return t.rowRefs(ctx, "store.RowsUnderOtherKeys", `SELECT tenant_id, id FROM `+table+`
-		WHERE tenant_id = $1 AND key_id IS NOT NULL AND key_id <> $2 AND id > $3 ORDER BY id LIMIT `+itoa(limit), tenantID, current, after)
-}
-
-func (t *Tx) rowRefs(ctx context.Context, op, q string, args ...any) ([]RowRef, error) {
-	rows, err := t.query(ctx, op, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []RowRef
-	for rows.Next() {
-		var r RowRef
-		if err := rows.Scan(&r.TenantID, &r.ID); err != nil {
-			return nil, errs.Wrap(err, op)
-		}
-		out = append(out, r)
-	}
-	return out, errs.Wrap(rows.Err(), op)
-}
-
 // KeyRowCounts counts, per data key, the rows of the sealed tables
 // sealed under it, of one tenant (tenantID > 0) or of all.
 func (t *Tx) KeyRowCounts(ctx context.Context, tenantID int64) (map[int64]int, error) {
@@ -98,50 +57,139 @@ func (t *Tx) KeyRowCounts(ctx context.Context, tenantID int64) (map[int64]int, e
 	return out, nil
 }
 
-// ResealRow reads one row, holding it (on PostgreSQL, FOR UPDATE), opens
-// its values and writes them sealed under the tenant's current key. It
-// reports false for a row that is gone. Nothing else of the row changes,
-// not even updated_at.
-func (t *Tx) ResealRow(ctx context.Context, table string, r RowRef) (bool, error) {
-	if err := checkSealedTable(table); err != nil {
-		return false, err
+// ResealBatch says which of a tenant's rows one re-seal transaction
+// takes: those holding values in clear (Clear), or those sealed under a
+// key other than Current; in either case the first Limit after the id
+// After.
+type ResealBatch struct {
+	Table             string
+	Clear             bool
+	TenantID, Current int64
+	After             int64
+	Limit             int
+}
+
+// ResealResult is what one re-seal transaction did.
+type ResealResult struct {
+	Read   int   // rows read: none means nothing is left
+	Last   int64 // the last row read; the next batch starts after it
+	Sealed int
+	Failed []RowRef // rows whose values did not open, left as they were
+}
+
+// Reseal reads a batch of rows, holding them (on PostgreSQL, FOR UPDATE;
+// SQLite has one writer), opens their values and writes them sealed under
+// the tenant's current key, so an edit made meanwhile is never
+// overwritten. Nothing else of a row changes, not even updated_at. Rows in
+// clear get their blind indexes too; re-sealed rows keep theirs (the index
+// key does not rotate with the data keys).
+func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
+	var out ResealResult
+	if err := checkSealedTable(b.Table); err != nil {
+		return out, err
 	}
 	if !t.Sealing() {
-		return false, errs.E(errs.Internal, "no_master_key", "no master key is configured, so nothing can be sealed")
+		return out, errs.E(errs.Internal, "no_master_key", "no master key is configured, so nothing can be sealed")
+	}
+	cols, which := customerCols, `key_id IS NULL AND (phone <> '' OR email <> '' OR address <> '' OR custom <> '{}')`
+	if b.Table == "contacts" {
+		cols, which = contactCols, `key_id IS NULL AND (phone <> '' OR email <> '' OR custom <> '{}')`
+	}
+	args := []any{b.TenantID, b.After}
+	if !b.Clear {
+		which = `key_id IS NOT NULL AND key_id <> $3`
+		args = append(args, b.Current)
 	}
 	lock := ""
 	if t.engine == Postgres {
 		lock = ` FOR UPDATE`
 	}
-	if table == "customers" {
-		var c crm.Customer
-		row := t.tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`+lock, r.TenantID, r.ID)
-		if err := t.scanCustomer(ctx, r.TenantID, row, &c); err == sql.ErrNoRows {
-			return false, nil
-		} else if err != nil {
-			return false, t.classify(err, "store.ResealRow")
+	// The bare bound on id lets the scan start where the last batch ended
+	// (the primary key, or the key index's run of one key, is in id order).
+	rows, err := t.query(ctx, "store.Reseal", `SELECT tenant_id, `+cols+` FROM `+b.Table+` WHERE tenant_id = $1 AND `+which+`
+		AND id > $2 ORDER BY id LIMIT `+itoa(b.Limit)+lock, args...)
+	if err != nil {
+		return out, err
+	}
+	// Read them all before writing: PostgreSQL runs one statement at a
+	// time on a connection.
+	type held struct {
+		tenantID int64
+		keyID    sql.NullInt64
+		customer crm.Customer
+		contact  crm.Contact
+	}
+	var batch []held
+	for rows.Next() {
+		var h held
+		if b.Table == "customers" {
+			err = scanCustomerRow(prefixed{rows, &h.tenantID}, &h.customer, &h.keyID)
+		} else {
+			err = scanContactRow(prefixed{rows, &h.tenantID}, &h.contact, &h.keyID)
 		}
-		return true, t.writeCustomerSecrets(ctx, r.TenantID, &c)
+		if err != nil {
+			rows.Close()
+			return out, errs.Wrap(err, "store.Reseal")
+		}
+		batch = append(batch, h)
 	}
-	var c crm.Contact
-	row := t.tx.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE tenant_id = $1 AND id = $2`+lock, r.TenantID, r.ID)
-	if err := t.scanContact(ctx, r.TenantID, row, &c); err == sql.ErrNoRows {
-		return false, nil
-	} else if err != nil {
-		return false, t.classify(err, "store.ResealRow")
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, errs.Wrap(err, "store.Reseal")
 	}
-	return true, t.writeContactSecrets(ctx, r.TenantID, &c)
+	for _, h := range batch {
+		var sec secrets
+		ref := RowRef{h.tenantID, h.customer.ID}
+		if b.Table == "customers" {
+			c := &h.customer
+			if err = t.openRow(ctx, h.tenantID, "customers", c.ID, h.keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email, "address": &c.Address}); err == nil {
+				sec, err = t.sealRow(ctx, h.tenantID, access.Customer, "customers", c.ID, c.Phone, c.Email, c.Address, c.Custom)
+			}
+		} else {
+			c := &h.contact
+			ref.ID = c.ID
+			if err = t.openRow(ctx, h.tenantID, "contacts", c.ID, h.keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email}); err == nil {
+				sec, err = t.sealRow(ctx, h.tenantID, access.Contact, "contacts", c.ID, c.Phone, c.Email, "", c.Custom)
+			}
+		}
+		out.Read++
+		out.Last = ref.ID
+		if e := errs.As(err); e != nil && (e.Code == "unseal_failed" || e.Code == "data_key_missing") {
+			out.Failed = append(out.Failed, ref)
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		if err := t.writeSecrets(ctx, b.Table, ref, sec, b.Clear); err != nil {
+			return out, err
+		}
+		out.Sealed++
+	}
+	return out, nil
 }
 
-// writeContactSecrets writes a contact's sensitive values, sealed, with
-// their key and blind indexes.
-func (t *Tx) writeContactSecrets(ctx context.Context, tenantID int64, c *crm.Contact) error {
-	sec, err := t.sealRow(ctx, tenantID, access.Contact, "contacts", c.ID, c.Phone, c.Email, "", c.Custom)
-	if err != nil {
-		return err
+// prefixed scans a row whose first columns come before what sc's caller
+// scans.
+type prefixed struct {
+	sc    interface{ Scan(...any) error }
+	first any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.sc.Scan(append([]any{p.first}, dest...)...) }
+
+// writeSecrets writes a row's sealed values and key, and with indexes its
+// blind indexes.
+func (t *Tx) writeSecrets(ctx context.Context, table string, r RowRef, sec secrets, indexes bool) error {
+	set, args := `phone = $1, email = $2, custom = $3, key_id = $4`, []any{sec.phone, sec.email, sec.custom, sec.keyID}
+	if table == "customers" {
+		set, args = set+`, address = $5`, append(args, sec.address)
 	}
-	_, err = t.exec(ctx, "store.writeContactSecrets", `UPDATE contacts SET phone = $1, email = $2, custom = $3,
-		key_id = $4, phone_bidx = $5, email_bidx = $6 WHERE tenant_id = $7 AND id = $8`,
-		sec.phone, sec.email, sec.custom, sec.keyID, sec.phoneIdx, sec.emailIdx, tenantID, c.ID)
+	if indexes {
+		set += `, phone_bidx = $` + itoa(len(args)+1) + `, email_bidx = $` + itoa(len(args)+2)
+		args = append(args, sec.phoneIdx, sec.emailIdx)
+	}
+	args = append(args, r.TenantID, r.ID)
+	_, err := t.exec(ctx, "store.writeSecrets", `UPDATE `+table+` SET `+set+` WHERE tenant_id = $`+itoa(len(args)-1)+` AND id = $`+itoa(len(args)), args...)
 	return err
 }
