@@ -13,8 +13,8 @@ import (
 	"steward/internal/store"
 )
 
-// The admin pages are for holders of manage_users: the org tree with its
-// members, the users with their department, manager, status and roles,
+// The admin pages are for holders of manage_users: the users with their
+// department, manager, status and roles,
 // and one user's role assignments with a form to grant a role until a date
 // for a reason (service.GrantRole, which refuses to grant a function the
 // granter does not hold) and buttons to revoke them.
@@ -95,43 +95,6 @@ func (c *Console) userRow(r *http.Request, v *view, d *directory, u org.User) us
 		row.RoleNames = append(row.RoleNames, d.roleName(k))
 	}
 	return row
-}
-
-// orgNode is one department of the tree with its members.
-type orgNode struct {
-	org.Department
-	Members  []org.User
-	Children []*orgNode
-}
-
-func (c *Console) orgTree(w http.ResponseWriter, r *http.Request, v *view) error {
-	if err := need(v, access.ManageUsers); err != nil {
-		return err
-	}
-	d, err := c.loadDirectory(r.Context(), v.act)
-	if err != nil {
-		return err
-	}
-	nodes := map[int64]*orgNode{}
-	var roots []*orgNode
-	for _, x := range treeOrder(d.Depts) {
-		n := &orgNode{Department: x}
-		nodes[x.ID] = n
-		if x.ParentID == nil || nodes[*x.ParentID] == nil {
-			roots = append(roots, n)
-		} else {
-			parent := nodes[*x.ParentID]
-			parent.Children = append(parent.Children, n)
-		}
-	}
-	for _, u := range d.Users {
-		if n := nodes[u.DepartmentID]; n != nil {
-			n.Members = append(n.Members, u)
-		}
-	}
-	v.Title = v.T("admin.org")
-	c.render(w, v, http.StatusOK, "org", roots)
-	return nil
 }
 
 // userView is one user's page: who they are and their role assignments.

@@ -20,13 +20,15 @@
 // Besides customers and the matrix, the console has the field catalogue
 // (custom fields, sensitivity, masks) with each role's field rules under its
 // matrix editor, the pools (claim and return), the sharing panel of a
-// customer (team and shares), the org and users with role assignments,
-// moving and offboarding a user with a preview and a stored report, the
-// audit trail with its verification, the sharing and restriction rules, the
-// security settings with the export controls beside them, exports (the form
-// on the customer list, progress, downloads, approvals), imports with their
-// reports, and every user's own account: password, authenticator app,
-// recovery codes and sessions. The governance pages (governance.go) hold
+// customer (team and shares), the org tree with its department editor,
+// groups, users with role assignments, the roles (new, copied, renamed,
+// deleted), moving and offboarding a user with a preview and a stored
+// report, the audit trail with its verification, the sharing and
+// restriction rules with their editor and its preview of what a rule
+// reaches, the security settings with the export controls beside them,
+// exports (the form on the customer list, progress, downloads, approvals),
+// imports with their reports, and every user's own account: password,
+// authenticator app, recovery codes and sessions. The governance pages (governance.go) hold
 // access review campaigns, least-privilege insights, separation of duties
 // and policy as code. Signing in asks for the second factor
 // after the password when one is enrolled; a session the service limits to
@@ -118,7 +120,8 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("POST /pools/{id}/claim", c.private(c.claim))
 	mux.Handle("GET /admin/{$}", c.private(redirectTo("/admin/users")))
 	mux.Handle("GET /admin/users", c.private(c.userList))
-	mux.Handle("GET /admin/org", c.private(c.orgTree))
+	c.orgRoutes(mux)
+	c.groupRoutes(mux)
 	mux.Handle("GET /admin/users/{id}", c.private(c.userDetail))
 	mux.Handle("POST /admin/users/{id}/roles", c.private(c.grantRole))
 	mux.Handle("POST /admin/users/{id}/roles/{key}/delete", c.private(c.revokeRole))
@@ -126,10 +129,12 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("GET /audit", c.private(c.auditLog))
 	mux.Handle("GET /rules", c.private(c.rules))
 	mux.Handle("GET /rules/{kind}/{id}", c.private(c.rule))
+	c.ruleEditRoutes(mux)
 	mux.Handle("GET /matrix", c.private(c.matrix))
 	mux.Handle("POST /matrix/preview", c.private(c.matrixPreview))
 	mux.Handle("POST /matrix/apply", c.private(c.matrixApply))
 	mux.Handle("POST /matrix/fields", c.private(c.saveFieldRules))
+	c.roleRoutes(mux)
 	c.fieldRoutes(mux)
 	c.transferRoutes(mux)
 	c.requestRoutes(mux)

@@ -481,7 +481,9 @@ func TestE2EPhoneLayoutAndLabels(t *testing.T) {
 		"/pools", "/admin/users", "/admin/org", fmt.Sprintf("/admin/users/%d", rep.UserID), "/audit", "/rules", "/account", "/admin/security",
 		"/admin/fields", "/admin/fields/customer/phone", "/customers/export?level=A", "/exports", "/admin/export-settings", "/imports", report,
 		"/reviews", "/reviews/new", fmt.Sprintf("/reviews/%d", review.ID), "/reviews/mine", "/insights/unused", "/insights/dormant",
-		"/insights/stale", "/insights/roles", "/sod", "/policy"} {
+		"/insights/stale", "/insights/roles", "/sod", "/policy", "/rules/sharing/new", "/rules/restriction/new",
+		fmt.Sprintf("/admin/org/%d", s.department(t, s.actor(t, "admin@demo.example"), "East Team").ID), "/admin/groups",
+		"/matrix/roles", "/matrix/roles/sales_rep"} {
 		b.open(p)
 		if w := eval[int](b, "document.documentElement.scrollWidth - document.documentElement.clientWidth"); w > 0 {
 			t.Errorf("%s is %dpx wider than a 360px screen", p, w)
@@ -538,6 +540,7 @@ func TestScreenshots(t *testing.T) {
 	b.click("#review")
 	shot("matrix-confirm")
 	governanceShots(t, s, b, shot, cu.ID)
+	adminShots(t, s, b, shot)
 	b.click("#lang-zh")
 	b.open("/customers")
 	shot("customers-zh")

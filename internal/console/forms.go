@@ -121,3 +121,24 @@ func (c *Console) activityForm(v *view, vals map[string]string, fe *fieldErr) fo
 }
 
 func childPage() store.ChildPage { return store.ChildPage{Limit: childLimit} }
+
+// afterForm answers a posted form: without err, a redirect to next; with
+// an error about the input, the page again as reload fills it, the error
+// placed; any other error is left to the error page.
+func (c *Console) afterForm(w http.ResponseWriter, r *http.Request, v *view, err error, next, page string,
+	reload func(fe *fieldErr) (any, error)) error {
+	if err == nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
+	}
+	status, fe, ok := c.formError(r, v, err)
+	if !ok {
+		return err
+	}
+	p, err := reload(fe)
+	if err != nil {
+		return err
+	}
+	c.render(w, v, status, page, p)
+	return nil
+}

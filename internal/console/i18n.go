@@ -744,7 +744,7 @@ var coreMessages = map[string][2]string{
 	"err.reveal_not_allowed": {"", "您无权查看此字段的原值。"},
 	"err.unknown_field":      {"", "不是此对象的字段。"},
 	"err.invalid_key":        {"", "字段键须为 2–40 个小写字母、数字或下划线，以字母开头。"},
-	"err.key_taken":          {"", "此字段键已被使用。"},
+	"err.key_taken":          {"", "此键已被使用。"},
 	"err.field_read_only":    {"", "此项不可修改。"},
 	"err.field_builtin":      {"", "内置字段不能删除；可通过字段规则对角色隐藏。"},
 	"err.too_many_fields":    {"", "自定义字段已达 200 个上限。"},

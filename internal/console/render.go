@@ -95,6 +95,19 @@ func (v *view) CanPools() bool {
 // CanAdmin reports whether the nav shows the org and users pages.
 func (v *view) CanAdmin() bool { return v.can(access.ManageUsers) }
 
+// CanOrg reports whether the org tree is offered: to holders of
+// manage_users, who see it among the admin tabs, and of manage_org, who
+// change it.
+func (v *view) CanOrg() bool { return v.can(access.ManageUsers) || v.can(access.ManageOrg) }
+
+// CanEditOrg reports whether the org tree offers its editor, which
+// service.CreateDepartment and the rest let holders of manage_org use.
+func (v *view) CanEditOrg() bool { return v.can(access.ManageOrg) }
+
+// CanEditRoles reports whether the roles page is offered: creating,
+// renaming and deleting roles needs manage_roles (service.SaveRole).
+func (v *view) CanEditRoles() bool { return v.can(access.ManageRoles) }
+
 // CanSecurity reports whether the nav shows the security settings, which
 // service.SecuritySettings lets these functions read.
 func (v *view) CanSecurity() bool { return v.can(access.ManageSecurity) || v.can(access.ManageUsers) }
@@ -105,6 +118,10 @@ func (v *view) CanAudit() bool { return v.can(access.ViewAudit) }
 // CanRules reports whether the nav shows the sharing and restriction
 // rules, which service.SharingRules lets these functions read.
 func (v *view) CanRules() bool { return v.can(access.ManageSharing) || v.can(access.ViewAudit) }
+
+// CanEditRules reports whether the rules pages offer their editor:
+// service.SaveSharingRule and SaveRestriction need manage_sharing.
+func (v *view) CanEditRules() bool { return v.can(access.ManageSharing) }
 
 // CanFields reports whether the field catalogue is offered, which only
 // holders of manage_fields may change. Like the security settings, it is a
@@ -134,6 +151,12 @@ func (v *view) InExportSettings() bool { return strings.HasPrefix(v.Path, "/admi
 // holders of manage_users reach through the admin tabs rather than the nav
 // (their nav is full).
 func (v *view) InAccess() bool { return strings.HasPrefix(v.Path, "/access") }
+
+// InOrg reports whether the page is the org tree or one of its departments.
+func (v *view) InOrg() bool { return strings.HasPrefix(v.Path, "/admin/org") }
+
+// InGroups reports whether the page is one of the groups pages.
+func (v *view) InGroups() bool { return strings.HasPrefix(v.Path, "/admin/groups") }
 
 // InFields reports whether the page is one of the field catalogue's.
 func (v *view) InFields() bool { return strings.HasPrefix(v.Path, "/admin/fields") }

@@ -14,7 +14,8 @@ import (
 // The rules pages list the tenant's sharing rules (criteria → a principal
 // at a level) and restriction rules (criteria → principals who may not see
 // matching customers), and show one at a time. service.SharingRules and
-// RestrictionRules let holders of manage_sharing or view_audit read them.
+// RestrictionRules let holders of manage_sharing or view_audit read them;
+// holders of manage_sharing get the editor instead (rulesedit.go).
 
 // ruleRow is a sharing or restriction rule as the pages show it.
 type ruleRow struct {
@@ -37,6 +38,7 @@ func (r ruleRow) URL() string { return "/rules/" + r.Kind + "/" + strconv.Format
 type rulesView struct {
 	Sharing, Restrictions []ruleRow
 	One                   *ruleRow
+	Done                  string
 }
 
 func (c *Console) rules(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -44,6 +46,7 @@ func (c *Console) rules(w http.ResponseWriter, r *http.Request, v *view) error {
 	if err != nil {
 		return err
 	}
+	p.Done = validDone(v, "done.rule.", r.URL.Query().Get("done"), ruleDone)
 	v.Title = v.T("rules.title")
 	c.render(w, v, http.StatusOK, "rules", p)
 	return nil
@@ -54,6 +57,9 @@ func (c *Console) rule(w http.ResponseWriter, r *http.Request, v *view) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || (kind != "sharing" && kind != "restriction") {
 		return errs.NotVisible("rule")
+	}
+	if v.CanEditRules() {
+		return c.editRule(w, r, v, kind, id)
 	}
 	p, err := c.loadRules(r, v)
 	if err != nil {

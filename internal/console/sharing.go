@@ -92,16 +92,27 @@ func grantFields(v *view, vals map[string]string) []field {
 // shareForm offers every principal a share may name, in groups.
 func shareForm(v *view, d *directory, id int64, vals map[string]string, fe *fieldErr) form {
 	who := field{Name: "principal", Label: v.T("share.with"), Kind: "select", Value: vals["principal"], Required: true,
-		Options: []option{{Value: "", Label: "—"}}}
+		Options: []option{{Value: "", Label: "—"}}, Groups: principalGroups(v, d, v.act.UserID)}
+	sub := field{Name: "include_subdepartments", Label: v.T("share.subdepartments"), Kind: "checkbox", Value: vals["include_subdepartments"]}
+	f := form{Action: "/customers/" + strconv.FormatInt(id, 10) + "/shares", Submit: v.T("share.add"), Prefix: "share-",
+		Fields: append(append([]field{who}, grantFields(v, vals)...), sub)}
+	f.place(fe)
+	return f
+}
+
+// principalGroups are the choices of a principal select, "type:id" in a
+// group per type: users (but except), departments, groups and roles.
+func principalGroups(v *view, d *directory, except int64) []optgroup {
+	var out []optgroup
 	group := func(label, typ string, opts []option) {
 		for i := range opts {
 			opts[i].Value = typ + ":" + opts[i].Value
 		}
 		if len(opts) > 0 {
-			who.Groups = append(who.Groups, optgroup{Label: label, Options: opts})
+			out = append(out, optgroup{Label: label, Options: opts})
 		}
 	}
-	group(v.T("share.users"), access.PrincipalUser, d.userOptions(v.act.UserID))
+	group(v.T("share.users"), access.PrincipalUser, d.userOptions(except))
 	group(v.T("share.departments"), access.PrincipalDepartment, d.deptOptions())
 	var groups, roles []option
 	for _, g := range d.Groups {
@@ -112,11 +123,7 @@ func shareForm(v *view, d *directory, id int64, vals map[string]string, fe *fiel
 	}
 	group(v.T("share.groups"), access.PrincipalGroup, groups)
 	group(v.T("share.roles"), access.PrincipalRole, roles)
-	sub := field{Name: "include_subdepartments", Label: v.T("share.subdepartments"), Kind: "checkbox", Value: vals["include_subdepartments"]}
-	f := form{Action: "/customers/" + strconv.FormatInt(id, 10) + "/shares", Submit: v.T("share.add"), Prefix: "share-",
-		Fields: append(append([]field{who}, grantFields(v, vals)...), sub)}
-	f.place(fe)
-	return f
+	return out
 }
 
 func teamForm(v *view, d *directory, id int64, vals map[string]string, fe *fieldErr) form {

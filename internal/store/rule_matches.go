@@ -122,3 +122,14 @@ func (t *Tx) RuleMatchDrift(ctx context.Context, tenantID int64) (int64, error) 
 	}
 	return total, nil
 }
+
+// CountMatching counts the tenant's customers that criteria match now,
+// compiled as the filter and sharing_rule_matches compile them, so that a
+// rule's preview counts what the saved rule would reach.
+func (t *Tx) CountMatching(ctx context.Context, tenantID int64, c access.Criteria) (int64, error) {
+	b := newQueryBuilder(tenantID)
+	pred := b.criteria(t, c)
+	var n int64
+	err := t.one(ctx, "store.CountMatching", "customers", `SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND `+pred, b.args, &n)
+	return n, err
+}
