@@ -37,6 +37,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the server (API under /api/v1)", serve},
 		{"init", "create a tenant and its first administrator", initTenant},
+		{"delete-tenant", "delete a tenant for good: destroy its data keys, then its rows", deleteTenant},
 		{"migrate", "apply database migrations", migrate},
 		{"audit", "verify the audit trail (verify), prune old segments (prune), make a signing key (keygen), print its public key (public-key)", auditCmd},
 		{"seed", "generate a large tenant for benchmarks", seed},

@@ -45,6 +45,19 @@ func TestInit(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("init with password on stdin: code %d, out %q, err %q", code, out, errOut)
 			}
+			// delete-tenant wants the slug twice; it destroys the keys and
+			// the rows, and the slug stays taken.
+			if code, _, errOut = run(t, env, "", "delete-tenant", "--tenant", "beta"); code == 0 || !strings.Contains(errOut, "--confirm") {
+				t.Fatalf("delete-tenant without --confirm: code %d, err %q", code, errOut)
+			}
+			code, out, errOut = run(t, env, "", "delete-tenant", "--tenant", "beta", "--confirm", "beta")
+			if code != 0 || !strings.Contains(out, "Deleted tenant") || !strings.Contains(out, "users") {
+				t.Fatalf("delete-tenant: code %d, out %q, err %q", code, out, errOut)
+			}
+			code, _, errOut = run(t, env, "another-long-password\n", "init", "--tenant", "beta", "--name", "Beta", "--admin-email", "a@beta.example")
+			if code == 0 || !strings.Contains(errOut, "already exists") {
+				t.Fatalf("init of a deleted tenant's slug: code %d, err %q", code, errOut)
+			}
 		})
 	}
 }

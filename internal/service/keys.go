@@ -72,6 +72,22 @@ func (c *dataKeyCache) setCurrent(tenantID int64, kind string, id int64, now tim
 }
 
 // forgetCurrent drops which keys were current, so the next seal reads it.
+// forgetTenant drops a deleted tenant's keys from memory.
+func (c *dataKeyCache) forgetTenant(tenantID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.keys {
+		if k[0] == tenantID {
+			delete(c.keys, k)
+		}
+	}
+	for r := range c.current {
+		if r.tenantID == tenantID {
+			delete(c.current, r)
+		}
+	}
+}
+
 func (c *dataKeyCache) forgetCurrent() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

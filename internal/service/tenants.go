@@ -58,8 +58,10 @@ func (s *Service) CreateTenant(ctx context.Context, in NewTenant) (org.Tenant, o
 	}
 	now := s.now()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.TenantBySlug(ctx, in.Slug); err == nil {
-			return errs.E(errs.Conflict, "tenant_exists", "a tenant %q already exists", in.Slug)
+		if taken, err := tx.SlugTaken(ctx, in.Slug); err != nil {
+			return err
+		} else if taken {
+			return errs.E(errs.Conflict, "tenant_exists", "a tenant %q already exists, or existed (a deleted tenant keeps its slug)", in.Slug)
 		}
 		if t, err = tx.CreateTenant(ctx, in.Slug, name, now); err != nil {
 			return err

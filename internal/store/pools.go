@@ -174,9 +174,9 @@ func (t *Tx) DueForReturn(ctx context.Context, tenantID, poolID int64, cutoff ti
 	return scanIDs(rows, "store.DueForReturn")
 }
 
-// TenantIDs lists every tenant (for jobs that sweep all tenants).
+// TenantIDs lists every tenant not deleted (for jobs that sweep all tenants).
 func (t *Tx) TenantIDs(ctx context.Context) ([]int64, error) {
-	rows, err := t.query(ctx, "store.TenantIDs", `SELECT id FROM tenants ORDER BY id`)
+	rows, err := t.query(ctx, "store.TenantIDs", `SELECT id FROM tenants WHERE deleted_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

@@ -203,7 +203,13 @@ func (t *Tx) LockSoD(ctx context.Context, tenantID int64) error {
 // already has a role with one of their keys keeps it: its own role is not
 // overwritten, and the profile does not depend on the keys.
 func (t *Tx) presetDutyRoles(ctx context.Context) error {
-	tenants, err := t.TenantIDs(ctx)
+	// Not TenantIDs: this runs at migration 0016, before tenants had
+	// deleted_at (0025).
+	rows, err := t.query(ctx, "store.presetDutyRoles", `SELECT id FROM tenants ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	tenants, err := scanIDs(rows, "store.presetDutyRoles")
 	if err != nil {
 		return err
 	}

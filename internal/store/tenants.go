@@ -14,23 +14,30 @@ func (t *Tx) CreateTenant(ctx context.Context, slug, name string, now time.Time)
 	return org.Tenant{ID: id, Slug: slug, Name: name, CreatedAt: now}, err
 }
 
-// TenantBySlug finds a tenant by its slug.
+// TenantBySlug finds a tenant by its slug; a deleted one is not found.
 func (t *Tx) TenantBySlug(ctx context.Context, slug string) (org.Tenant, error) {
 	var tn org.Tenant
 	var created int64
 	err := t.one(ctx, "store.TenantBySlug", "tenant",
-		`SELECT id, slug, name, created_at FROM tenants WHERE slug = $1`, []any{slug},
+		`SELECT id, slug, name, created_at FROM tenants WHERE slug = $1 AND deleted_at IS NULL`, []any{slug},
 		&tn.ID, &tn.Slug, &tn.Name, &created)
 	tn.CreatedAt = FromMicros(created)
 	return tn, err
 }
 
-// Tenant finds a tenant by id.
+// SlugTaken reports whether a tenant, deleted or not, has the slug.
+func (t *Tx) SlugTaken(ctx context.Context, slug string) (bool, error) {
+	var n int
+	err := t.one(ctx, "store.SlugTaken", "tenant", `SELECT COUNT(*) FROM tenants WHERE slug = $1`, []any{slug}, &n)
+	return n > 0, err
+}
+
+// Tenant finds a tenant by id; a deleted one is not found.
 func (t *Tx) Tenant(ctx context.Context, id int64) (org.Tenant, error) {
 	var tn org.Tenant
 	var created int64
 	err := t.one(ctx, "store.Tenant", "tenant",
-		`SELECT id, slug, name, created_at FROM tenants WHERE id = $1`, []any{id},
+		`SELECT id, slug, name, created_at FROM tenants WHERE id = $1 AND deleted_at IS NULL`, []any{id},
 		&tn.ID, &tn.Slug, &tn.Name, &created)
 	tn.CreatedAt = FromMicros(created)
 	return tn, err
