@@ -2,7 +2,9 @@ package authn
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -199,4 +201,42 @@ func (w Window) Conformance() []Clause {
 		{"totp_window", val, ASVS, "6.5.1", Satisfies, "each code is accepted once: the last step used is stored"},
 		{"totp_window", val, ASVS, "6.5.5", lifetime.v, lifetime.note},
 	}
+}
+
+// CodeConformance lists what allowing second-factor codes by e-mail or
+// SMS (the code_channels setting) satisfies or breaks. NIST SP 800-63B-4
+// restricts the telephone network (§3.1.3.3, §3.2.9: allowed only with an
+// unrestricted alternative offered, users told of the risk, and the risk
+// assessed) and refuses e-mail as an out-of-band device (§3.1.3.1); ASVS
+// 5.0 6.6.1 allows SMS at level 2 beside a stronger method and forbids it
+// at level 3. Codes are bound to their sign-in and rate limited whatever
+// the channels.
+func CodeConformance(channels []string) []Clause {
+	val := strings.Join(channels, ", ")
+	if len(channels) == 0 {
+		val = "off"
+	}
+	has := func(c string) bool { return slices.Contains(channels, c) }
+	out := []Clause{}
+	switch {
+	case has(ChannelSMS):
+		out = append(out,
+			Clause{"code_channels", val, NIST, "§3.1.3.3, §3.2.9", Partly, "SMS is a restricted authenticator: met only while TOTP is offered beside it (it is), users are told the risk (the console does), and the organisation's risk assessment accepts it"},
+			Clause{"code_channels", val, ASVS, "6.6.1", Partly, "level 2: the number is confirmed with a code and TOTP is offered; level 3 forbids phone and SMS codes"})
+	default:
+		out = append(out,
+			Clause{"code_channels", val, NIST, "§3.2.9", Satisfies, "no restricted authenticator (the telephone network) is offered"},
+			Clause{"code_channels", val, ASVS, "6.6.1", Satisfies, "no codes by phone or SMS"})
+	}
+	if has(ChannelEmail) {
+		out = append(out, Clause{"code_channels", val, NIST, "§3.1.3.1", Breaks, "e-mail proves no possession of a specific device and SHALL NOT be used for out-of-band authentication"})
+	}
+	if len(channels) > 0 {
+		out = append(out,
+			Clause{"code_channels", val, ASVS, "6.6.2", Satisfies, "a code works only for the sign-in, enrolment or step-up it was sent for"},
+			Clause{"code_channels", val, ASVS, "6.6.3", Satisfies, "5 tries per code, the account's lockout, and at most one code per 30 s and 10 per hour per user"},
+			Clause{"code_channels", val, ASVS, "6.5.5", Satisfies, "a code lives 5 minutes"},
+			Clause{"code_channels", val, Dengbao, "8.1.4.1 d", Partly, "a sent code is a second 鉴别技术; the clause also wants one of the two built on 密码技术, which a code by e-mail or SMS is not"})
+	}
+	return out
 }

@@ -29,6 +29,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	withJobs := fs.Bool("jobs", true, "run background jobs on this node (checkpoints, export resume and expiry, pool auto-return, grant expiry)")
 	oldMasters := fs.String("old-master-key-files", "", "comma-separated files of earlier master keys, which still unwrap the data keys they wrapped during a change of master key (docs/encryption.md)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For gives the client's address (none by default)")
+	senders := newSenderFlags(fs)
 	var stream streamFlag
 	fs.Var(&stream, auditstream.Flag, "also write audit entries as JSON lines to file:PATH, syslog:, syslog://HOST[:PORT] or syslog+tcp://HOST[:PORT]")
 	if err := parse(fs, env, args); err != nil {
@@ -36,6 +37,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	log := logger(env.Stderr, *level)
 	trusted, err := server.ParseProxies(*proxies)
+	if err != nil {
+		return err
+	}
+	sender, err := senders.build(env, log)
 	if err != nil {
 		return err
 	}
@@ -57,7 +62,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	svc := service.New(db, log)
-	svc.Signer, svc.Master, svc.OldMasters = signer, master, old
+	svc.Signer, svc.Master, svc.OldMasters, svc.Sender = signer, master, old, sender
 	if n, err := svc.SealClearSecrets(ctx); err != nil {
 		return err
 	} else if n > 0 {

@@ -21,6 +21,9 @@ func (c *Console) accountRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /account/mfa/start", c.limited(c.startTOTP, service.LimitEnrolment))
 	mux.Handle("POST /account/mfa/confirm", c.limited(c.confirmTOTP, service.LimitEnrolment))
 	mux.Handle("POST /account/mfa/remove", c.private(c.removeTOTP))
+	mux.Handle("POST /account/mfa/code/start", c.limited(c.startCodeFactor, service.LimitEnrolment))
+	mux.Handle("POST /account/mfa/code/confirm", c.limited(c.confirmCodeFactor, service.LimitEnrolment))
+	mux.Handle("POST /account/mfa/code/remove", c.private(c.removeCodeFactor))
 	mux.Handle("POST /account/sessions/others", c.private(c.endOtherSessions))
 	mux.Handle("POST /account/sessions/{id}/end", c.private(c.endSession))
 }
@@ -31,11 +34,14 @@ type accountView struct {
 	Password    form
 	Sessions    []service.SessionInfo
 	Others      bool // other sessions are open
-	HasFactor   bool // an authenticator is enrolled: offer removing it, not setting one up
+	HasFactor   bool // a factor is enrolled: offer removing it, not setting one up
+	Factor      service.FactorStatus
+	Codes       *form // codes by e-mail or SMS, offered where allowed and no factor is enrolled
 }
 
 // accountDone are the notices a redirect back to the page may ask for.
-var accountDone = map[string]bool{"password": true, "mfa_removed": true, "session_ended": true, "others_ended": true}
+var accountDone = map[string]bool{"password": true, "mfa_removed": true, "session_ended": true, "others_ended": true,
+	"mfa_code_on": true, "mfa_code_removed": true}
 
 func (c *Console) accountPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	p, err := c.loadAccount(r, v, passwordForm(v, nil))
@@ -65,8 +71,13 @@ func (c *Console) loadAccount(r *http.Request, v *view, pw form) (*accountView, 
 	for _, s := range ss {
 		p.Others = p.Others || !s.Current
 	}
-	if p.HasFactor, err = c.svc.UserHasFactor(r.Context(), v.act, v.act.UserID); err != nil {
+	if p.Factor, err = c.svc.Factor(r.Context(), v.act); err != nil {
 		return nil, err
+	}
+	p.HasFactor = p.Factor.Method != ""
+	if len(p.Factor.CodeChannels) > 0 {
+		cf := codeStartForm(v, p.Factor.CodeChannels, nil, nil)
+		p.Codes = &cf
 	}
 	return p, nil
 }

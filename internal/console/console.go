@@ -92,6 +92,7 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("GET /signin", c.public(c.signInPage))
 	mux.Handle("POST /signin", c.public(c.signIn))
 	mux.Handle("POST /signin/code", c.public(c.signInCode))
+	mux.Handle("POST /signin/code/resend", c.public(c.signInResend))
 	mux.Handle("GET /lang/{lang}", c.public(c.setLang))
 	mux.Handle("POST /signout", c.limited(c.signOut, service.LimitEnrolment, service.LimitPasswordChange))
 	mux.Handle("POST /stepup", c.private(c.stepUp))

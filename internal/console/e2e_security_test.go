@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"steward/internal/demo"
+	"steward/internal/service"
 )
 
 // These flows drive the account-security pages in headless Chromium: the
@@ -213,4 +214,45 @@ func securityShots(t *testing.T, s *site, b *browser, shot func(string)) {
 	b.click("#signout")
 	b.signInTo("east.rep1@demo.example")
 	shot("signin-code")
+}
+
+// Codes by SMS: where the organisation allows them, a rep sets them up
+// from the account page (which warns they are weaker than an app) and
+// signs in with the code the second step says was sent.
+func TestE2ECodeFactor(t *testing.T) {
+	t.Parallel()
+	chromium(t)
+	sent := &phone{}
+	s := newSiteWith(t, func(svc *service.Service) { svc.Sender = sent })
+	no, none, sms := false, []string{}, []string{"sms"}
+	in := service.SecuritySettingsInput{MFARoles: &none, MFAForExport: &no, MFAForAdmin: &no, CodeChannels: &sms}
+	if _, err := s.svc.SetSecuritySettings(context.Background(), s.actor(t, "admin@demo.example"), in); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, s.URL)
+	b.signIn("east.rep1@demo.example")
+	b.open("/account")
+	if !strings.Contains(b.text("#codes-weaker"), "SIM swap") {
+		t.Errorf("the offer of codes does not warn of SIM swaps: %q", b.text("#codes-weaker"))
+	}
+	b.do(chromedp.SendKeys(chromedp.CSS("#code-f-address"), "+86 138 0013 8000"))
+	if st := b.click("#code-start"); st != 200 || !strings.Contains(b.text("#code-sent"), "SMS") {
+		t.Fatalf("sending the first code: status %d, notice %q", st, b.text("#code-sent"))
+	}
+	b.do(chromedp.SendKeys(chromedp.CSS("#codec-f-code"), sent.code(t)))
+	b.click("#code-confirm")
+	if n := b.count1("#recovery-codes code"); n != 10 {
+		t.Fatalf("the recovery page shows %d codes", n)
+	}
+	b.click("#continue")
+
+	s.advance(31 * time.Second) // one code per 30 s
+	b.click("#signout")
+	if got := b.signInTo("east.rep1@demo.example"); got != "/signin" || !strings.Contains(b.text("#code-sent"), "SMS") {
+		t.Fatalf("after the password: at %s without saying a code was sent", got)
+	}
+	b.code(sent.code(t))
+	if got := eval[string](b, "location.pathname"); got != "/customers" {
+		t.Fatalf("after the sent code the browser is at %s", got)
+	}
 }

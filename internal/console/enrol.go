@@ -25,17 +25,35 @@ type enrolView struct {
 	Secret string
 	QR     template.URL // the QR code as a data: URI (the CSP allows img-src data:)
 	Form   form
+	// Codes offers codes by e-mail or SMS, when the organisation allows
+	// them and no factor is enrolled; nil otherwise.
+	Codes *form
 }
 
-func (c *Console) renderEnrol(w http.ResponseWriter, v *view, status int, p enrolView) error {
+func (c *Console) renderEnrol(w http.ResponseWriter, r *http.Request, v *view, status int, p enrolView) error {
+	return c.renderEnrolWith(w, r, v, status, p, nil, nil)
+}
+
+// renderEnrolWith is renderEnrol with the code form's values and error.
+func (c *Console) renderEnrolWith(w http.ResponseWriter, r *http.Request, v *view, status int, p enrolView, vals map[string]string, fe *fieldErr) error {
 	p.Forced = v.Limit == service.LimitEnrolment
 	v.Title = v.T("enrol.title")
+	if p.Secret == "" {
+		f, err := c.svc.Factor(r.Context(), v.act)
+		if err != nil {
+			return err
+		}
+		if len(f.CodeChannels) > 0 {
+			cf := codeStartForm(v, f.CodeChannels, vals, fe)
+			p.Codes = &cf
+		}
+	}
 	c.render(w, v, status, "enrol", p)
 	return nil
 }
 
 func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return c.renderEnrol(w, v, http.StatusOK, enrolView{})
+	return c.renderEnrol(w, r, v, http.StatusOK, enrolView{})
 }
 
 func (c *Console) startTOTP(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -45,9 +63,9 @@ func (c *Console) startTOTP(w http.ResponseWriter, r *http.Request, v *view) err
 		if !ok {
 			return err
 		}
-		return c.renderEnrol(w, v, status, enrolView{Error: fe.Message})
+		return c.renderEnrol(w, r, v, status, enrolView{Error: fe.Message})
 	}
-	return c.renderEnrol(w, v, http.StatusOK, enrolView{Secret: en.Secret, QR: qrURI(en.QRPNG), Form: codeForm(v, en.Secret, en.QRPNG, nil)})
+	return c.renderEnrol(w, r, v, http.StatusOK, enrolView{Secret: en.Secret, QR: qrURI(en.QRPNG), Form: codeForm(v, en.Secret, en.QRPNG, nil)})
 }
 
 // codeForm asks for the first code. It carries the secret and its picture
@@ -89,7 +107,7 @@ func (c *Console) confirmTOTP(w http.ResponseWriter, r *http.Request, v *view) e
 	codes, err := c.svc.ConfirmTOTP(r.Context(), v.act, r.PostForm.Get("code"))
 	if err == nil {
 		v.Title, v.Limit = v.T("recovery.title"), ""
-		c.render(w, v, http.StatusOK, "recovery", codes)
+		c.render(w, v, http.StatusOK, "recovery", recoveryView{Codes: codes.Codes, Warning: v.T("recovery.warning")})
 		return nil
 	}
 	status, fe, ok := c.formError(r, v, err)
@@ -98,7 +116,7 @@ func (c *Console) confirmTOTP(w http.ResponseWriter, r *http.Request, v *view) e
 	}
 	secret, png := shownAgain(r)
 	if errs.As(err).Code == "no_pending_factor" || secret == "" {
-		return c.renderEnrol(w, v, status, enrolView{Error: fe.Message})
+		return c.renderEnrol(w, r, v, status, enrolView{Error: fe.Message})
 	}
-	return c.renderEnrol(w, v, status, enrolView{Secret: secret, QR: qrURI(png), Form: codeForm(v, secret, png, fe)})
+	return c.renderEnrol(w, r, v, status, enrolView{Secret: secret, QR: qrURI(png), Form: codeForm(v, secret, png, fe)})
 }

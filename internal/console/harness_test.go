@@ -40,6 +40,13 @@ type site struct {
 
 func newSite(t testing.TB) *site {
 	t.Helper()
+	return newSiteWith(t, nil)
+}
+
+// newSiteWith is newSite with a hook that sets up the service (a Sender,
+// say) before the server takes its first request.
+func newSiteWith(t testing.TB, setup func(*service.Service)) *site {
+	t.Helper()
 	db := storetest.Open(t, store.SQLite)
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(db, log)
@@ -54,6 +61,9 @@ func newSite(t testing.TB) *site {
 	svc.Now = func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())).UTC() }
 	if _, err := demo.Seed(context.Background(), svc); err != nil {
 		t.Fatalf("seed: %v", err)
+	}
+	if setup != nil {
+		setup(svc)
 	}
 	srv := httptest.NewServer(server.Handler(svc, log))
 	t.Cleanup(srv.Close)

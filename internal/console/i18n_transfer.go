@@ -5,7 +5,7 @@ import "maps"
 // messages is the console's catalogue: key → {English, Chinese}. It is
 // kept in parts by subject; joinCatalogues refuses a key given twice, so a
 // part cannot quietly replace another's text.
-var messages = joinCatalogues(coreMessages, transferMessages, accessMessages, lifecycleMessages, governanceMessages, adminMessages)
+var messages = joinCatalogues(coreMessages, transferMessages, accessMessages, lifecycleMessages, governanceMessages, adminMessages, codeMessages)
 
 func joinCatalogues(parts ...map[string][2]string) map[string][2]string {
 	out := map[string][2]string{}

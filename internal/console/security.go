@@ -108,6 +108,7 @@ func settingValues(st service.SecuritySettings) url.Values {
 		out.Set("mfa_for_admin", "1")
 	}
 	out["mfa_roles"] = append([]string{}, st.MFARoles...)
+	out["code_channels"] = append([]string{}, st.CodeChannels...)
 	out.Set("allowed_networks", strings.Join(st.AllowedNetworks, "\n"))
 	nets := map[string]string{}
 	for k, l := range st.RoleNetworks {
@@ -141,6 +142,7 @@ func postedSettings(f url.Values) url.Values {
 		}
 	}
 	out["mfa_roles"] = f["mfa_roles"]
+	out["code_channels"] = f["code_channels"]
 	return out
 }
 
@@ -167,6 +169,8 @@ func securityInput(posted, shown url.Values) (service.SecuritySettingsInput, err
 	mfa, export, admin := posted.Get("mfa_required") != "", posted.Get("mfa_for_export") != "", posted.Get("mfa_for_admin") != ""
 	roles := append([]string{}, posted["mfa_roles"]...)
 	in.MFARequired, in.MFAForExport, in.MFAForAdmin, in.MFARoles = &mfa, &export, &admin, &roles
+	channels := append([]string{}, posted["code_channels"]...)
+	in.CodeChannels = &channels
 	nets := lines(posted.Get("allowed_networks"))
 	in.AllowedNetworks = &nets
 	roleNets, err := perRole("role_networks", posted.Get("role_networks"))
@@ -286,8 +290,14 @@ func securityForm(v *view, vals url.Values, roles []option, breaks map[string][]
 	}
 	mfaRoles := f("mfa_roles", "checkboxes")
 	mfaRoles.Options, mfaRoles.Values = roles, vals["mfa_roles"]
+	codes := f("code_channels", "checkboxes")
+	codes.Values = vals["code_channels"]
+	for _, ch := range []string{"email", "sms"} {
+		codes.Options = append(codes.Options, option{Value: ch, Label: v.T("codes.channel." + ch)})
+	}
+	codes.Hint = strings.TrimSpace(v.T("security.code_channels.hint") + " " + codes.Hint)
 	nets, roleNets, hours, zone := f("allowed_networks", "textarea"), f("role_networks", "textarea"), f("login_hours", "textarea"), f("time_zone", "text")
 	nets.Hint, roleNets.Hint, hours.Hint = v.T("security.allowed_networks.hint"), v.T("security.role_networks.hint"), v.T("security.login_hours.hint")
-	fields = append(fields, f("mfa_required", "checkbox"), mfaRoles, f("mfa_for_export", "checkbox"), f("mfa_for_admin", "checkbox"), window, nets, roleNets, hours, zone)
+	fields = append(fields, f("mfa_required", "checkbox"), mfaRoles, f("mfa_for_export", "checkbox"), f("mfa_for_admin", "checkbox"), window, codes, nets, roleNets, hours, zone)
 	return form{Action: "/admin/security", Submit: v.T("security.save"), Prefix: "security-", Fields: fields}
 }

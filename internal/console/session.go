@@ -133,6 +133,19 @@ type signInForm struct {
 	Tenant, Email, Next string
 	Error, Notice       string
 	Code                bool
+	// Channel is set when the second factor is a code sent by e-mail or
+	// SMS ("email", "sms"): the page says a code was sent (or could not be)
+	// and offers to send a new one.
+	Channel string
+}
+
+// sentChannel reads back the channel a code form carried: it only
+// chooses words on the page.
+func sentChannel(s string) string {
+	if s == "email" || s == "sms" {
+		return s
+	}
+	return ""
 }
 
 // signInPage shows the sign-in form. Before a session exists, the form is
@@ -191,7 +204,14 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, v *view) error 
 	clearCookie(w, signInCookie)
 	if res.MFARequired {
 		setCookieFor(w, mfaCookie, res.MFAToken, mfaCookieAge)
-		return c.showCode(w, v, res.MFAToken, http.StatusOK, signInForm{Next: f.Next, Code: true})
+		f = signInForm{Next: f.Next, Code: true, Channel: sentChannel(res.MFAChannel)}
+		if f.Channel != "" {
+			f.Notice = v.T("signin.sent." + f.Channel)
+			if !res.CodeSent {
+				f.Notice = v.T("signin.sent.none")
+			}
+		}
+		return c.showCode(w, v, res.MFAToken, http.StatusOK, f)
 	}
 	c.startSession(w, r, res, f.Next)
 	return nil
@@ -217,19 +237,37 @@ func (c *Console) showCode(w http.ResponseWriter, v *view, pending string, statu
 	return nil
 }
 
-// signInCode finishes a sign-in with a code from the authenticator app or
-// a recovery code, through service.CompleteMFA as the API does: a wrong
-// code counts against the challenge and the account's lockout there.
-func (c *Console) signInCode(w http.ResponseWriter, r *http.Request, v *view) error {
+// pendingForm reads the pending sign-in behind a form of the second step
+// and checks the form against it. ok is false when the page has been
+// answered already: the sign-in had expired, or the form was refused.
+func (c *Console) pendingForm(w http.ResponseWriter, r *http.Request, v *view) (string, signInForm, bool, error) {
 	pending, err := r.Cookie(mfaCookie)
 	if err != nil || pending.Value == "" {
-		return c.showSignIn(w, v, http.StatusUnauthorized, signInForm{Error: v.T("signin.code.expired")})
+		return "", signInForm{}, false, c.showSignIn(w, v, http.StatusUnauthorized, signInForm{Error: v.T("signin.code.expired")})
 	}
 	if err := checkForm(w, r, csrfToken(pending.Value)); err != nil {
+		return "", signInForm{}, false, err
+	}
+	f := signInForm{Next: localPath(r.PostForm.Get("next"), ""), Code: true, Channel: sentChannel(r.PostForm.Get("channel"))}
+	return pending.Value, f, true, nil
+}
+
+// signInExpired ends a pending sign-in the service no longer knows.
+func (c *Console) signInExpired(w http.ResponseWriter, v *view, next string) error {
+	clearCookie(w, mfaCookie)
+	return c.showSignIn(w, v, http.StatusUnauthorized, signInForm{Next: next, Error: v.T("signin.code.expired")})
+}
+
+// signInCode finishes a sign-in with a code from the authenticator app,
+// the code sent, or a recovery code, through service.CompleteMFA as the
+// API does: a wrong code counts against the challenge and the account's
+// lockout there.
+func (c *Console) signInCode(w http.ResponseWriter, r *http.Request, v *view) error {
+	pending, f, ok, err := c.pendingForm(w, r, v)
+	if !ok {
 		return err
 	}
-	f := signInForm{Next: localPath(r.PostForm.Get("next"), ""), Code: true}
-	res, err := c.svc.CompleteMFA(r.Context(), pending.Value, r.PostForm.Get("code"))
+	res, err := c.svc.CompleteMFA(r.Context(), pending, r.PostForm.Get("code"))
 	e := errs.As(err)
 	switch {
 	case err == nil:
@@ -237,14 +275,35 @@ func (c *Console) signInCode(w http.ResponseWriter, r *http.Request, v *view) er
 		c.startSession(w, r, res, f.Next)
 		return nil
 	case e.Code == "mfa_token_invalid":
-		clearCookie(w, mfaCookie)
-		return c.showSignIn(w, v, http.StatusUnauthorized, signInForm{Next: f.Next, Error: v.T("signin.code.expired")})
+		return c.signInExpired(w, v, f.Next)
 	case e.Kind == errs.TooMany:
 		f.Error = v.lang.errText(e)
-		return c.showCode(w, v, pending.Value, http.StatusTooManyRequests, f)
+		return c.showCode(w, v, pending, http.StatusTooManyRequests, f)
 	case e.Kind == errs.Unauthorized || e.Kind == errs.Invalid:
 		f.Error = v.lang.errText(e)
-		return c.showCode(w, v, pending.Value, http.StatusUnauthorized, f)
+		return c.showCode(w, v, pending, http.StatusUnauthorized, f)
+	}
+	return err
+}
+
+// signInResend sends a new code for the pending sign-in, through
+// service.ResendSignInCode as POST /auth/mfa/resend does.
+func (c *Console) signInResend(w http.ResponseWriter, r *http.Request, v *view) error {
+	pending, f, ok, err := c.pendingForm(w, r, v)
+	if !ok {
+		return err
+	}
+	sent, err := c.svc.ResendSignInCode(r.Context(), pending)
+	e := errs.As(err)
+	switch {
+	case err == nil:
+		f.Channel, f.Notice = sent.Channel, v.T("signin.sent.again")
+		return c.showCode(w, v, pending, http.StatusOK, f)
+	case e.Code == "mfa_token_invalid":
+		return c.signInExpired(w, v, f.Next)
+	case e.Kind == errs.TooMany || e.Kind == errs.Conflict:
+		f.Error = v.lang.errText(e)
+		return c.showCode(w, v, pending, statusOf[e.Kind], f)
 	}
 	return err
 }

@@ -23,9 +23,13 @@ const keepPrefix = "keep."
 // stepUpView is what the step-up template shows.
 type stepUpView struct {
 	Error  string
+	Notice string
 	Redo   string // the path of the action to redo, or of the page to return to
 	Method string
 	Keep   []hidden
+	// SendCode offers to send a code, for a user whose second factor is a
+	// code sent by e-mail or SMS.
+	SendCode bool
 }
 
 // askStepUp shows the re-authentication form for the request the service
@@ -42,12 +46,32 @@ func (c *Console) askStepUp(w http.ResponseWriter, r *http.Request, v *view) {
 			}
 		}
 	}
-	c.showStepUp(w, v, http.StatusUnauthorized, p)
+	c.showStepUp(w, r, v, http.StatusUnauthorized, p)
 }
 
-func (c *Console) showStepUp(w http.ResponseWriter, v *view, status int, p stepUpView) {
+func (c *Console) showStepUp(w http.ResponseWriter, r *http.Request, v *view, status int, p stepUpView) {
+	if f, err := c.svc.Factor(r.Context(), v.act); err == nil {
+		p.SendCode = f.Method == "code"
+	}
 	v.Title = v.T("stepup.title")
 	c.render(w, v, status, "stepup", p)
+}
+
+// sendStepUpCode sends a code for the step-up and shows the form again,
+// with the action's fields still in it.
+func (c *Console) sendStepUpCode(w http.ResponseWriter, r *http.Request, v *view, p stepUpView) error {
+	sent, err := c.svc.SendStepUpCode(r.Context(), v.act)
+	if k := errs.KindOf(err); k == errs.TooMany || k == errs.Conflict || k == errs.Forbidden {
+		p.Error = v.lang.errText(errs.As(err))
+		c.showStepUp(w, r, v, statusOf[k], p)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p.Notice = v.T("signin.sent." + sentChannel(sent.Channel))
+	c.showStepUp(w, r, v, http.StatusUnauthorized, p)
+	return nil
 }
 
 // stepUp proves who the user is again, then redoes the action (a POST,
@@ -64,10 +88,13 @@ func (c *Console) stepUp(w http.ResponseWriter, r *http.Request, v *view) error 
 			}
 		}
 	}
+	if r.PostForm.Get("send_code") != "" {
+		return c.sendStepUpCode(w, r, v, p)
+	}
 	err := c.svc.StepUp(r.Context(), v.act, r.PostForm.Get("password"), r.PostForm.Get("code"))
 	if k := errs.KindOf(err); k == errs.Unauthorized || k == errs.TooMany || k == errs.Invalid {
 		p.Error = v.lang.errText(errs.As(err))
-		c.showStepUp(w, v, statusOf[k], p)
+		c.showStepUp(w, r, v, statusOf[k], p)
 		return nil
 	}
 	if err != nil {

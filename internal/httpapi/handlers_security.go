@@ -8,10 +8,17 @@ import (
 )
 
 // MFARequest is the body of POST /auth/mfa: the token a sign-in answered
-// with, and a code from the authenticator app or a recovery code.
+// with, and a code from the authenticator app, the code sent by e-mail or
+// SMS, or a recovery code.
 type MFARequest struct {
 	MFAToken string `json:"mfa_token"`
 	Code     string `json:"code"`
+}
+
+// MFATokenRequest is the body of POST /auth/mfa/resend: the token of a
+// pending sign-in whose second factor is a sent code.
+type MFATokenRequest struct {
+	MFAToken string `json:"mfa_token"`
 }
 
 // StepUpRequest is the body of POST /auth/step-up; code is needed when a
@@ -21,7 +28,8 @@ type StepUpRequest struct {
 	Code     string `json:"code,omitempty"`
 }
 
-// CodeRequest is the body of POST /me/mfa/totp/confirm.
+// CodeRequest is the body of POST /me/mfa/totp/confirm and
+// /me/mfa/code/confirm.
 type CodeRequest struct {
 	Code string `json:"code"`
 }
@@ -43,13 +51,19 @@ type PasswordResetRequest struct {
 func securityRoutes() []Route {
 	enrolment := []string{service.LimitEnrolment}
 	return []Route{
-		{Method: "POST", Path: "/auth/mfa", Summary: "Finish a sign-in with a TOTP or recovery code", Public: true, Body: MFARequest{}, Response: service.LoginResult{}, handle: (*API).completeMFA},
+		{Method: "POST", Path: "/auth/mfa", Summary: "Finish a sign-in with a TOTP code, the code sent by e-mail or SMS, or a recovery code", Public: true, Body: MFARequest{}, Response: service.LoginResult{}, handle: (*API).completeMFA},
+		{Method: "POST", Path: "/auth/mfa/resend", Summary: "Send a new sign-in code by e-mail or SMS (one per 30 seconds, 10 an hour)", Public: true, Body: MFATokenRequest{}, Response: service.SentCode{}, handle: (*API).resendCode},
 		{Method: "POST", Path: "/auth/step-up", Summary: "Confirm your password (and code) again before a sensitive operation", Body: StepUpRequest{}, Status: http.StatusNoContent, handle: (*API).stepUp},
+		{Method: "POST", Path: "/auth/step-up/code", Summary: "Send a code by e-mail or SMS for a step-up, when that is your second factor", Response: service.SentCode{}, handle: (*API).stepUpCode},
 		{Method: "POST", Path: "/auth/password-reset", Summary: "Set a new password with a reset token", Public: true, Body: PasswordResetRequest{}, Status: http.StatusNoContent, handle: (*API).resetPassword},
 		{Method: "POST", Path: "/me/password", Summary: "Change your password", Body: PasswordChangeRequest{}, Status: http.StatusNoContent, limits: []string{service.LimitEnrolment, service.LimitPasswordChange}, handle: (*API).changePassword},
 		{Method: "POST", Path: "/me/mfa/totp", Summary: "Start enrolling an authenticator app", Response: service.TOTPEnrolment{}, Status: http.StatusCreated, limits: enrolment, handle: (*API).startTOTP},
 		{Method: "POST", Path: "/me/mfa/totp/confirm", Summary: "Confirm the authenticator app with a code; returns 10 recovery codes", Body: CodeRequest{}, Response: service.RecoveryCodes{}, limits: enrolment, handle: (*API).confirmTOTP},
 		{Method: "DELETE", Path: "/me/mfa/totp", Summary: "Remove your authenticator app (needs a recent sign-in)", Status: http.StatusNoContent, handle: (*API).removeTOTP},
+		{Method: "GET", Path: "/me/mfa", Summary: "Your second factor, and the code channels you may enrol by", Response: service.FactorStatus{}, limits: enrolment, handle: (*API).factor},
+		{Method: "POST", Path: "/me/mfa/code", Summary: "Start enrolling codes by e-mail or SMS, where allowed (weaker than an authenticator app); sends a first code", Body: service.CodeFactorInput{}, Response: service.SentCode{}, Status: http.StatusCreated, limits: enrolment, handle: (*API).startCodeFactor},
+		{Method: "POST", Path: "/me/mfa/code/confirm", Summary: "Confirm the address with the code sent to it; returns 10 recovery codes if you have none", Body: CodeRequest{}, Response: service.RecoveryCodes{}, limits: enrolment, handle: (*API).confirmCodeFactor},
+		{Method: "DELETE", Path: "/me/mfa/code", Summary: "Remove your code factor (needs a recent sign-in)", Status: http.StatusNoContent, handle: (*API).removeCodeFactor},
 		{Method: "GET", Path: "/me/sessions", Summary: "Your open sessions", Response: service.Page[service.SessionInfo]{}, handle: (*API).listSessions},
 		{Method: "DELETE", Path: "/me/sessions/{id}", Summary: "End one of your sessions", Status: http.StatusNoContent, handle: (*API).endSession},
 		{Method: "DELETE", Path: "/users/{id}/sessions", Summary: "End every session of a user", Status: http.StatusNoContent, handle: (*API).endUserSessions},
@@ -109,6 +123,45 @@ func (a *API) confirmTOTP(w http.ResponseWriter, r *http.Request, act *service.A
 
 func (a *API) removeTOTP(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
 	return nil, a.svc.RemoveTOTP(r.Context(), act)
+}
+
+func (a *API) resendCode(w http.ResponseWriter, r *http.Request, _ *service.Actor) (any, error) {
+	var in MFATokenRequest
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return a.svc.ResendSignInCode(r.Context(), in.MFAToken)
+}
+
+func (a *API) stepUpCode(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	return a.svc.SendStepUpCode(r.Context(), act)
+}
+
+func (a *API) factor(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	if err := noParams(r); err != nil {
+		return nil, err
+	}
+	return a.svc.Factor(r.Context(), act)
+}
+
+func (a *API) startCodeFactor(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	var in service.CodeFactorInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return a.svc.StartCodeFactor(r.Context(), act, in)
+}
+
+func (a *API) confirmCodeFactor(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	var in CodeRequest
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return a.svc.ConfirmCodeFactor(r.Context(), act, in.Code)
+}
+
+func (a *API) removeCodeFactor(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	return nil, a.svc.RemoveCodeFactor(r.Context(), act)
 }
 
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {

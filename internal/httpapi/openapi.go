@@ -189,9 +189,10 @@ var errorMeaning = map[int]string{
 // selfRoutes act only on the caller's own session and need no permission.
 var selfRoutes = map[string]bool{"/auth/login": true, "/auth/logout": true, "/me": true}
 
-// throttled routes check a secret and count failures per client network.
+// throttled routes check a secret and count failures per client network,
+// or send a code, which a user gets at most one of per 30 seconds.
 var throttled = map[string]bool{"/auth/login": true, "/auth/mfa": true, "/auth/step-up": true,
-	"/auth/password-reset": true, "/me/password": true}
+	"/auth/password-reset": true, "/me/password": true, "/auth/mfa/resend": true, "/auth/step-up/code": true, "/me/mfa/code": true}
 
 // errorStatuses lists the error statuses a route can answer. Every route
 // can answer 401: a public one (signing in) when the details are wrong.

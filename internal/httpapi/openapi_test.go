@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,6 +198,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	accessExchanges(c, ids)
 	errorExchanges(c, ids)
 	securityExchanges(c, ids)
+	codeFactorExchanges(c, ids)
 	fieldExchanges(c)
 	exportExchanges(c, ids)
 	importExchanges(c)
@@ -320,6 +322,8 @@ type liveClient struct {
 	token  string
 	router routers.Router
 	seen   map[string]bool // exchangeKey of every checked exchange
+	sent   *outbox         // what the server's Sender delivered
+	skew   *atomic.Int64   // how far the server's clock runs ahead of the real one
 }
 
 // obj is a JSON object to send.
@@ -346,6 +350,9 @@ func newLiveClient(t *testing.T) *liveClient {
 		t.Fatal(err)
 	}
 	svc.Master = master
+	sent, skew := &outbox{}, &atomic.Int64{}
+	svc.Sender = sent // reset tokens and second-factor codes are delivered, not shown
+	svc.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())).UTC() }
 	t.Cleanup(svc.Wait)                  // exports run in the background; the database closes after them
 	relaxed := service.DefaultSecurity() // the live check signs in with passwords; securityExchanges enrols a factor
 	relaxed.MFARoles, relaxed.MFAForExport, relaxed.MFAForAdmin = []string{}, false, false
@@ -356,7 +363,7 @@ func newLiveClient(t *testing.T) *liveClient {
 	}
 	srv := httptest.NewServer(server.Handler(svc, log))
 	t.Cleanup(srv.Close)
-	c := &liveClient{t: t, base: srv.URL + "/api/v1", seen: map[string]bool{}}
+	c := &liveClient{t: t, base: srv.URL + "/api/v1", seen: map[string]bool{}, sent: sent, skew: skew}
 	c.router = c.servedDocument()
 	return c
 }

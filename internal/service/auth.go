@@ -24,6 +24,9 @@ type LoginResult struct {
 	Limit       string    `json:"limit,omitempty"`
 	MFARequired bool      `json:"mfa_required,omitempty"`
 	MFAToken    string    `json:"mfa_token,omitempty"`
+	MFAMethod   string    `json:"mfa_method,omitempty" doc:"with mfa_required: totp (a code from the authenticator app) or code (a code sent by e-mail or SMS); a recovery code works for both"`
+	MFAChannel  string    `json:"mfa_channel,omitempty" doc:"with mfa_method code: email or sms"`
+	CodeSent    bool      `json:"code_sent,omitempty" doc:"with mfa_method code: a code went out for this sign-in. Absent when none could be sent (one went out less than 30 seconds ago, or delivery failed): ask again at POST /auth/mfa/resend, or use a recovery code"`
 }
 
 // The limits a session can carry, and the error every other call answers.
@@ -56,7 +59,7 @@ func LimitError(limit string) error {
 	if limit == LimitPasswordChange {
 		return errs.E(errs.Forbidden, "password_change_required", "your password has expired; change it at POST /me/password first")
 	}
-	return errs.E(errs.Forbidden, "mfa_enrolment_required", "your role requires a second factor; enrol one at POST /me/mfa/totp first")
+	return errs.E(errs.Forbidden, "mfa_enrolment_required", "your role requires a second factor; enrol one at POST /me/mfa/totp (or /me/mfa/code where allowed) first")
 }
 
 // account is everything signing in needs to know of one user.
@@ -67,6 +70,7 @@ type account struct {
 	roles     []access.Role
 	st        SecuritySettings
 	hasFactor bool
+	method    string // store.FactorTOTP, FactorCode or FactorNone
 }
 
 func (acc *account) roleKeys() []string {
@@ -126,14 +130,16 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 		}
 	}
 	var res LoginResult
+	var out *outgoing
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		out = nil
 		if rehash != "" {
 			if err := tx.SetPasswordHash(ctx, acc.tenant.ID, acc.user.ID, rehash); err != nil {
 				return err
 			}
 		}
 		if acc.hasFactor {
-			res, err = s.passwordOK(ctx, tx, &acc, now)
+			res, out, err = s.passwordOK(ctx, tx, &acc, now)
 			return err
 		}
 		if err := tx.ResetFailedLogins(ctx, acc.tenant.ID, acc.user.ID); err != nil {
@@ -145,6 +151,9 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 	if err == nil {
 		s.throttle.refund(ip)
 	}
+	if err == nil && out != nil {
+		res.CodeSent = s.deliver(ctx, nil, out) == nil
+	}
 	return res, err
 }
 
@@ -153,13 +162,13 @@ func (s *Service) Login(ctx context.Context, tenantSlug, email, password string)
 // ended (only a correct code ends it, so that signing in again between
 // wrong codes never escapes the lock); the attempt this password took is
 // given back, since it was no failure.
-func (s *Service) passwordOK(ctx context.Context, tx *store.Tx, acc *account, now time.Time) (LoginResult, error) {
+func (s *Service) passwordOK(ctx context.Context, tx *store.Tx, acc *account, now time.Time) (LoginResult, *outgoing, error) {
 	if err := tx.RefundLoginAttempt(ctx, acc.tenant.ID, acc.user.ID, acc.creds.LastFailedAt); err != nil {
-		return LoginResult{}, err
+		return LoginResult{}, nil, err
 	}
 	if err := s.record(ctx, tx, nil, acc.tenant.ID, event{action: "auth.password_ok", targetType: "user", targetID: acc.user.ID,
 		links: store.AuditLinks{User: acc.user.ID}}); err != nil {
-		return LoginResult{}, err
+		return LoginResult{}, nil, err
 	}
 	return s.challenge(ctx, tx, acc, now)
 }
@@ -260,7 +269,7 @@ func (s *Service) shadowReads(ctx context.Context, tx *store.Tx, tenantID int64)
 	if _, err := securityOf(ctx, tx, tenantID); err != nil {
 		return err
 	}
-	_, err := tx.HasFactor(ctx, tenantID, nobody)
+	_, err := tx.FactorMethod(ctx, tenantID, nobody)
 	return err
 }
 
@@ -312,25 +321,43 @@ func (s *Service) loadAccount(ctx context.Context, tx *store.Tx, acc *account, u
 	if acc.st, err = securityOf(ctx, tx, acc.tenant.ID); err != nil {
 		return err
 	}
-	if acc.hasFactor, err = tx.HasFactor(ctx, acc.tenant.ID, u.ID); err != nil {
+	if acc.method, err = tx.FactorMethod(ctx, acc.tenant.ID, u.ID); err != nil {
 		return err
 	}
+	acc.hasFactor = acc.method != store.FactorNone
 	acc.user = u
 	acc.user.Roles = acc.roleKeys()
 	return nil
 }
 
-// challenge stores a sign-in waiting for its second factor.
-func (s *Service) challenge(ctx context.Context, tx *store.Tx, acc *account, now time.Time) (LoginResult, error) {
+// challenge stores a sign-in waiting for its second factor. For a code
+// factor it also issues the code, which the caller delivers once the
+// sign-in has committed; within a moment of the last code none is issued,
+// and the answer says so (CodeSent stays false).
+func (s *Service) challenge(ctx context.Context, tx *store.Tx, acc *account, now time.Time) (LoginResult, *outgoing, error) {
 	token, hash, err := authn.NewToken()
 	if err != nil {
-		return LoginResult{}, err
+		return LoginResult{}, nil, err
 	}
 	c := store.Challenge{TenantID: acc.tenant.ID, UserID: acc.user.ID, ExpiresAt: now.Add(challengeTTL)}
 	if err := tx.CreateChallenge(ctx, &c, hash); err != nil {
-		return LoginResult{}, err
+		return LoginResult{}, nil, err
 	}
-	return LoginResult{MFARequired: true, MFAToken: token}, nil
+	res := LoginResult{MFARequired: true, MFAToken: token, MFAMethod: acc.method}
+	if acc.method != store.FactorCode {
+		return res, nil, nil
+	}
+	out, err := s.codeFor(ctx, tx, codeRef{tenantID: c.TenantID, userID: c.UserID, purpose: store.CodeSignIn, bound: c.ID}, now)
+	if errs.KindOf(err) == errs.TooMany {
+		f, err := tx.CodeFactorOf(ctx, c.TenantID, c.UserID)
+		res.MFAChannel = f.Channel
+		return res, nil, err
+	}
+	if err != nil {
+		return LoginResult{}, nil, err
+	}
+	res.MFAChannel = out.msg.Channel
+	return res, out, nil
 }
 
 // openSession starts a session for an account whose credentials were just

@@ -20,7 +20,7 @@ var notEvidence = []string{
 	"access.denied", "access_request.cancel", "access_request.create", "api_key.create", "api_key.revoke", "audit.prune",
 	"auth.account_locked", "auth.login", "auth.login_failed", "auth.logout", "auth.password_ok", "auth.step_up",
 	"customer.auto_return", "customer.claim", "customer.handover", "export.complete", "export.download", "export.fail", "export.file",
-	"import.batch", "insights.read", "mfa.totp.enrol", "mfa.totp.remove", "mfa.totp.start", "review.decide", "review.evidence",
+	"import.batch", "insights.read", "mfa.code.enrol", "mfa.code.remove", "mfa.code.send", "mfa.code.start", "mfa.totp.enrol", "mfa.totp.remove", "mfa.totp.start", "review.decide", "review.evidence",
 	"review.expire", "review.remind", "role.expire", "session.end", "share.expire", "sod.justified", "team.expire", "tenant.create",
 	"user.password_change", "user.password_reset",
 }

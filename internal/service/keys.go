@@ -223,37 +223,41 @@ func (s *Service) open(ctx context.Context, tx *store.Tx, p keyring.Place, seale
 	return string(plain), err
 }
 
-// SealClearSecrets seals the second-factor secrets that an earlier
-// version stored in clear, in place: serve runs it at start, before any
-// request, so that every secret is sealed before one is read (open refuses
-// a value that is not sealed). It returns how many it sealed.
+// SealClearSecrets seals the values of every sealed column (second-factor
+// secrets, code-factor addresses) that were stored in clear, by an
+// earlier version or by a server without a master key, in place: serve
+// runs it at start, before any request, so that every secret is sealed
+// before one is read (open refuses a value that is not sealed). It returns
+// how many it sealed.
 func (s *Service) SealClearSecrets(ctx context.Context) (int, error) {
-	var all []store.StoredTOTP
-	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		all, err = tx.TOTPSecrets(ctx)
-		return err
-	}); err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, f := range all {
-		if keyring.IsSealed(f.Secret) {
-			continue
-		}
-		err := s.DB.Write(ctx, func(tx *store.Tx) error {
-			sealed, err := s.seal(ctx, tx, totpPlace(f.TenantID, f.UserID), f.Secret)
-			if err != nil {
-				return err
-			}
-			replaced, err := tx.ReplaceTOTPSecret(ctx, f.TenantID, f.UserID, f.Secret, sealed)
-			if replaced {
-				n++
-			}
+	for _, c := range sealedColumns {
+		var all []sealedValue
+		if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			all, err = c.list(ctx, tx)
 			return err
-		})
-		if err != nil {
+		}); err != nil {
 			return n, err
+		}
+		for _, v := range all {
+			if _, sealed := c.keyOf(v.sealed); sealed {
+				continue
+			}
+			err := s.DB.Write(ctx, func(tx *store.Tx) error {
+				sealed, err := s.seal(ctx, tx, v.place, v.sealed)
+				if err != nil {
+					return err
+				}
+				replaced, err := c.replace(ctx, tx, v, sealed)
+				if replaced {
+					n++
+				}
+				return err
+			})
+			if err != nil {
+				return n, err
+			}
 		}
 	}
 	return n, nil

@@ -23,6 +23,18 @@ type sealedColumn struct {
 	table, column string
 	list          func(ctx context.Context, tx *store.Tx) ([]sealedValue, error)
 	replace       func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) (bool, error)
+	// clear says a stored value is in clear when its form alone cannot
+	// (nil: whatever has not the form of a sealed value).
+	clear func(stored string) bool
+}
+
+// keyOf returns the key a stored value is sealed under; false for a value
+// in clear.
+func (c sealedColumn) keyOf(stored string) (int64, bool) {
+	if c.clear != nil && c.clear(stored) {
+		return 0, false
+	}
+	return keyring.KeyID(stored)
 }
 
 // sealedValue is one stored sealed value and where it lives.
@@ -32,24 +44,32 @@ type sealedValue struct {
 }
 
 // sealedColumns are every sealed column (docs/encryption.md, "What is sealed").
-var sealedColumns = []sealedColumn{{
-	table: "totp_factors", column: "secret",
-	list: func(ctx context.Context, tx *store.Tx) ([]sealedValue, error) {
-		all, err := tx.TOTPSecrets(ctx)
-		out := make([]sealedValue, 0, len(all))
-		for _, f := range all {
-			out = append(out, sealedValue{place: totpPlace(f.TenantID, f.UserID), sealed: f.Secret})
-		}
-		return out, err
-	},
-	replace: func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) (bool, error) {
-		userID, err := strconv.ParseInt(v.place.Row, 10, 64)
-		if err != nil {
-			return false, err
-		}
-		return tx.ReplaceTOTPSecret(ctx, v.place.TenantID, userID, v.sealed, sealed)
-	},
-}}
+var sealedColumns = []sealedColumn{
+	perUser("totp_factors", "secret", (*store.Tx).TOTPSecrets, (*store.Tx).ReplaceTOTPSecret, totpPlace, nil),
+	perUser("code_factors", "address", (*store.Tx).CodeAddresses, (*store.Tx).ReplaceCodeAddress, addressPlace, addressInClear),
+}
+
+// perUser is a sealed column of one value per user, placed by place.
+func perUser(table, column string, all func(*store.Tx, context.Context) ([]store.UserValue, error),
+	swap func(*store.Tx, context.Context, int64, int64, string, string) (bool, error),
+	place func(tenantID, userID int64) keyring.Place, clear func(string) bool) sealedColumn {
+	return sealedColumn{table: table, column: column, clear: clear,
+		list: func(ctx context.Context, tx *store.Tx) ([]sealedValue, error) {
+			vs, err := all(tx, ctx)
+			out := make([]sealedValue, 0, len(vs))
+			for _, v := range vs {
+				out = append(out, sealedValue{place: place(v.TenantID, v.UserID), sealed: v.Value})
+			}
+			return out, err
+		},
+		replace: func(ctx context.Context, tx *store.Tx, v sealedValue, sealed string) (bool, error) {
+			userID, err := strconv.ParseInt(v.place.Row, 10, 64)
+			if err != nil {
+				return false, err
+			}
+			return swap(tx, ctx, v.place.TenantID, userID, v.sealed, sealed)
+		}}
+}
 
 // KeyState is a key as `steward keys status` shows it.
 type KeyState struct {
@@ -76,7 +96,7 @@ func (s *Service) KeyStates(ctx context.Context, tenantID int64) ([]KeyState, er
 				return err
 			}
 			for _, v := range vs {
-				if id, ok := keyring.KeyID(v.sealed); ok {
+				if id, ok := c.keyOf(v.sealed); ok {
 					counts[id]++
 				}
 			}
@@ -217,7 +237,7 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress func(done
 				if tenantID > 0 && v.place.TenantID != tenantID {
 					continue
 				}
-				if id, ok := keyring.KeyID(v.sealed); ok && id != current[v.place.TenantID] {
+				if id, ok := c.keyOf(v.sealed); ok && id != current[v.place.TenantID] {
 					todo = append(todo, job{c, v})
 				}
 			}

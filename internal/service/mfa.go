@@ -46,6 +46,9 @@ func (s *Service) StartTOTP(ctx context.Context, a *Actor) (TOTPEnrolment, error
 		if err != nil {
 			return err
 		}
+		if m, err := tx.FactorMethod(ctx, a.TenantID, a.UserID); err != nil || m == store.FactorCode {
+			return factorExists(err)
+		}
 		if out.URI, err = authn.TOTPURI(issuer(t), a.User.Email, secret); err != nil {
 			return err
 		}
@@ -100,6 +103,12 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *Actor, code string) (Recov
 	}
 	now := s.now()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.LockUser(ctx, a.TenantID, a.UserID); err != nil {
+			return err
+		}
+		if m, err := tx.FactorMethod(ctx, a.TenantID, a.UserID); err != nil || m == store.FactorCode {
+			return factorExists(err) // one factor at a time
+		}
 		f, err := s.totpFactor(ctx, tx, a.TenantID, a.UserID)
 		if errs.KindOf(err) == errs.NotFound || err == nil && f.ConfirmedAt != nil {
 			return errs.E(errs.Conflict, "no_pending_factor", "start an enrolment with POST /me/mfa/totp first")
@@ -133,23 +142,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *Actor, code string) (Recov
 	return out, err
 }
 
-// RemoveTOTP turns the actor's second factor off. It needs a recent
+// RemoveTOTP turns the actor's authenticator app off. It needs a recent
 // authentication; if a role still requires a factor, the session is
 // limited to enrolling a new one.
 func (s *Service) RemoveTOTP(ctx context.Context, a *Actor) error {
-	now := s.now()
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.needStepUp(ctx, tx, a); err != nil {
-			return err
-		}
-		if err := tx.DeleteFactors(ctx, a.TenantID, a.UserID); err != nil {
-			return err
-		}
-		if err := s.afterFactorChange(ctx, tx, a, now); err != nil {
-			return err
-		}
-		return s.rec(ctx, tx, a, event{action: "mfa.totp.remove", targetType: "user", targetID: a.UserID, links: store.AuditLinks{User: a.UserID}})
-	})
+	return s.removeFactor(ctx, a, store.FactorTOTP, event{action: "mfa.totp.remove"})
 }
 
 // afterFactorChange ends the actor's other sessions and sets what this one
@@ -231,7 +228,7 @@ func (s *Service) CompleteMFA(ctx context.Context, mfaToken, code string) (Login
 	if err := s.reserveCode(ctx, &acc, ch, now); err != nil {
 		return LoginResult{}, err
 	}
-	via, err := s.secondFactor(ctx, &acc, code, now)
+	via, err := s.secondFactor(ctx, &acc, code, now, codeRef{tenantID: ch.TenantID, userID: ch.UserID, purpose: store.CodeSignIn, bound: ch.ID})
 	if err != nil {
 		s.secondFactorFailed(ctx, &acc, errs.As(err).Code)
 		return LoginResult{}, err
@@ -295,44 +292,68 @@ func (s *Service) reserveCode(ctx context.Context, acc *account, ch store.Challe
 	return errMFAToken
 }
 
-// secondFactor checks a code against the account's factor: six digits are
-// a TOTP code, anything else a recovery code. It spends what it accepts,
-// with a compare-and-set, and says which it was.
-func (s *Service) secondFactor(ctx context.Context, acc *account, code string, now time.Time) (string, error) {
+// secondFactor checks a code against the account's factor: six digits
+// are a TOTP code or the code sent for ref, anything else a recovery code.
+// It spends what it accepts, with a compare-and-set, and says which it was.
+func (s *Service) secondFactor(ctx context.Context, acc *account, code string, now time.Time, ref codeRef) (string, error) {
+	switch {
+	case !authn.IsSixDigits(code):
+		return "recovery_code", s.spendRecoveryCode(ctx, acc, code)
+	case acc.method == store.FactorCode:
+		return "code", s.checkSentCode(ctx, ref, code, now)
+	}
+	return "totp", s.spendTOTP(ctx, acc, code, now)
+}
+
+// spendTOTP checks a code from the authenticator app and spends its time
+// step, so that it works once.
+func (s *Service) spendTOTP(ctx context.Context, acc *account, code string, now time.Time) error {
 	var f store.TOTP
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		f, err = s.totpFactor(ctx, tx, acc.tenant.ID, acc.user.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	step, err := authn.VerifyTOTP("code", f.Secret, code, now, f.LastStep, acc.st.window())
+	if err != nil {
+		return err
+	}
+	var ok bool
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		ok, err = tx.SpendTOTPStep(ctx, acc.tenant.ID, acc.user.ID, step)
+		return err
+	})
+	if err == nil && !ok {
+		err = &errs.Error{Kind: errs.Unauthorized, Code: "totp_reused", Field: "code", Message: "this code was already used; wait for the next one"}
+	}
+	return err
+}
+
+// spendRecoveryCode checks a recovery code and deletes it, so that it
+// works once.
+func (s *Service) spendRecoveryCode(ctx context.Context, acc *account, code string) error {
 	var hashes []string
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		if f, err = s.totpFactor(ctx, tx, acc.tenant.ID, acc.user.ID); err != nil {
-			return err
-		}
 		hashes, err = tx.RecoveryCodes(ctx, acc.tenant.ID, acc.user.ID)
 		return err
 	})
 	if err != nil {
-		return "", err
-	}
-	step, err := authn.VerifyTOTP("code", f.Secret, code, now, f.LastStep, acc.st.window())
-	if err == nil {
-		var ok bool
-		err = s.DB.Write(ctx, func(tx *store.Tx) error {
-			ok, err = tx.SpendTOTPStep(ctx, acc.tenant.ID, acc.user.ID, step)
-			return err
-		})
-		if err == nil && !ok {
-			err = &errs.Error{Kind: errs.Unauthorized, Code: "totp_reused", Field: "code", Message: "this code was already used; wait for the next one"}
-		}
-		return "totp", err
-	}
-	if errs.As(err).Code != "totp_malformed" {
-		return "", err
+		return err
 	}
 	i, err := authn.MatchRecoveryCode("code", code, hashes)
-	if err != nil {
-		if errs.As(err).Code == "recovery_code_malformed" {
-			return "", errs.Field("code", "code_malformed", "code must be the 6 digits your authenticator app shows or one of your recovery codes")
+	if errs.As(err).Code == "recovery_code_malformed" {
+		shows := "your authenticator app shows"
+		if acc.method == store.FactorCode {
+			shows = "we sent you"
 		}
-		return "", err
+		return errs.Field("code", "code_malformed", "code must be the 6 digits %s or one of your recovery codes", shows)
+	}
+	if err != nil {
+		return err
 	}
 	var ok bool
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
@@ -342,7 +363,7 @@ func (s *Service) secondFactor(ctx context.Context, acc *account, code string, n
 	if err == nil && !ok {
 		err = &errs.Error{Kind: errs.Unauthorized, Code: "recovery_code_invalid", Field: "code", Message: "this recovery code is wrong or was already used"}
 	}
-	return "recovery_code", err
+	return err
 }
 
 // secondFactorFailed records a wrong code, which reserveCode has already
@@ -370,7 +391,7 @@ func (s *Service) StepUp(ctx context.Context, a *Actor, password, code string) e
 	errWrong := errs.E(errs.Unauthorized, "step_up_failed", "the password or code is wrong")
 	ok, reason, err := s.attempt(ctx, &acc, now, func() (bool, error) { return s.Hasher.Verify(ctx, password, acc.creds.Hash) })
 	if err == nil && ok && acc.hasFactor {
-		_, err = s.secondFactor(ctx, &acc, code, now)
+		_, err = s.secondFactor(ctx, &acc, code, now, codeRef{tenantID: a.TenantID, userID: a.UserID, purpose: store.CodeStepUp, bound: a.SessionID})
 		ok = err == nil
 		reason = "wrong_password" // the reserved attempt failed
 		if errs.KindOf(err) == errs.Unauthorized || errs.KindOf(err) == errs.Invalid {

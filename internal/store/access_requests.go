@@ -147,12 +147,7 @@ func (t *Tx) AccessRequests(ctx context.Context, tenantID int64, q AccessRequest
 // PostgreSQL, so that two sent at once cannot both pass the duplicate and
 // count checks; SQLite's single writer already serialises them.
 func (t *Tx) LockRequester(ctx context.Context, tenantID, userID int64) error {
-	if t.engine != Postgres {
-		return nil
-	}
-	var id int64
-	return t.one(ctx, "store.LockRequester", "user", `SELECT id FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-		[]any{tenantID, userID}, &id)
+	return t.LockUser(ctx, tenantID, userID)
 }
 
 // PendingAccessRequests counts a requester's requests still pending, and

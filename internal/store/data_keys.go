@@ -122,42 +122,54 @@ func (t *Tx) DataKeys(ctx context.Context, tenantID int64) ([]DataKey, error) {
 	return out, errs.Wrap(rows.Err(), "store.DataKeys")
 }
 
-// StoredTOTP is a second-factor secret as stored, with its owner.
-type StoredTOTP struct {
+// UserValue is a value stored once per user (a second-factor secret, a
+// code-factor address), with its owner: what sealing and re-sealing walk.
+type UserValue struct {
 	TenantID, UserID int64
-	Secret           string
+	Value            string
 }
 
 // TOTPSecrets returns every stored second-factor secret, for sealing
 // those an earlier version kept in clear.
-func (t *Tx) TOTPSecrets(ctx context.Context) ([]StoredTOTP, error) {
-	rows, err := t.query(ctx, "store.TOTPSecrets", `SELECT tenant_id, user_id, secret FROM totp_factors ORDER BY user_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []StoredTOTP
-	for rows.Next() {
-		var s StoredTOTP
-		if err := rows.Scan(&s.TenantID, &s.UserID, &s.Secret); err != nil {
-			return nil, errs.Wrap(err, "store.TOTPSecrets")
-		}
-		out = append(out, s)
-	}
-	return out, errs.Wrap(rows.Err(), "store.TOTPSecrets")
+func (t *Tx) TOTPSecrets(ctx context.Context) ([]UserValue, error) {
+	return t.userValues(ctx, "store.TOTPSecrets", `SELECT tenant_id, user_id, secret FROM totp_factors ORDER BY user_id`)
 }
 
 // ReplaceTOTPSecret swaps a stored secret for another form of it (sealed,
 // or sealed under a newer key), if it is still the one read, and says
 // whether it was (a user may have re-enrolled meanwhile).
 func (t *Tx) ReplaceTOTPSecret(ctx context.Context, tenantID, userID int64, old, secret string) (bool, error) {
-	res, err := t.exec(ctx, "store.ReplaceTOTPSecret", `UPDATE totp_factors SET secret = $1 WHERE tenant_id = $2 AND user_id = $3 AND secret = $4`,
-		secret, tenantID, userID, old)
+	return t.replaceUserValue(ctx, "store.ReplaceTOTPSecret", `UPDATE totp_factors SET secret = $1 WHERE tenant_id = $2 AND user_id = $3 AND secret = $4`,
+		tenantID, userID, old, secret)
+}
+
+// userValues reads (tenant_id, user_id, value) rows.
+func (t *Tx) userValues(ctx context.Context, op, q string) ([]UserValue, error) {
+	rows, err := t.query(ctx, op, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UserValue
+	for rows.Next() {
+		var v UserValue
+		if err := rows.Scan(&v.TenantID, &v.UserID, &v.Value); err != nil {
+			return nil, errs.Wrap(err, op)
+		}
+		out = append(out, v)
+	}
+	return out, errs.Wrap(rows.Err(), op)
+}
+
+// replaceUserValue runs q, an UPDATE setting $1 where the tenant ($2),
+// user ($3) and old value ($4) match, and says whether a row changed.
+func (t *Tx) replaceUserValue(ctx context.Context, op, q string, tenantID, userID int64, old, value string) (bool, error) {
+	res, err := t.exec(ctx, op, q, value, tenantID, userID, old)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
-	return n == 1, errs.Wrap(err, "store.ReplaceTOTPSecret")
+	return n == 1, errs.Wrap(err, op)
 }
 
 // DataKeyMasters lists the master keys that wrap the database's data keys.

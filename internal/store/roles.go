@@ -220,7 +220,8 @@ func (t *Tx) RoleHoldersWithoutFactor(ctx context.Context, tenantID, roleID int6
 	var n int
 	err := t.one(ctx, "store.RoleHoldersWithoutFactor", "role", `SELECT COUNT(*) FROM role_assignments a
 		WHERE a.tenant_id = $1 AND a.role_id = $2 AND (a.expires_at IS NULL OR a.expires_at > $3)
-		AND NOT EXISTS (SELECT 1 FROM totp_factors f WHERE f.tenant_id = a.tenant_id AND f.user_id = a.user_id AND f.confirmed_at IS NOT NULL)`,
+		AND NOT EXISTS (SELECT 1 FROM totp_factors f WHERE f.tenant_id = a.tenant_id AND f.user_id = a.user_id AND f.confirmed_at IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM code_factors c WHERE c.tenant_id = a.tenant_id AND c.user_id = a.user_id AND c.confirmed_at IS NOT NULL)`,
 		[]any{tenantID, roleID, Micros(now)}, &n)
 	return n, err
 }

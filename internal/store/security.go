@@ -118,12 +118,11 @@ func (t *Tx) TOTPFactor(ctx context.Context, tenantID, userID int64) (TOTP, erro
 	return f, err
 }
 
-// HasFactor reports whether a user has a confirmed second factor.
+// HasFactor reports whether a user has a confirmed second factor of
+// either kind (FactorMethod says which).
 func (t *Tx) HasFactor(ctx context.Context, tenantID, userID int64) (bool, error) {
-	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM totp_factors WHERE tenant_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL`,
-		tenantID, userID).Scan(&n)
-	return n > 0, errs.Wrap(err, "store.HasFactor")
+	m, err := t.FactorMethod(ctx, tenantID, userID)
+	return m != FactorNone, err
 }
 
 // StartTOTP stores a new, unconfirmed secret, replacing an unconfirmed one.
@@ -155,17 +154,26 @@ func (t *Tx) SpendTOTPStep(ctx context.Context, tenantID, userID, step int64) (b
 	return n == 1, errs.Wrap(err, "store.SpendTOTPStep")
 }
 
-// ConfirmTOTP marks a factor confirmed and replaces the recovery codes.
+// ConfirmTOTP marks a factor confirmed, drops a code factor the user had
+// started to set up (one factor stays), and replaces the recovery codes.
 func (t *Tx) ConfirmTOTP(ctx context.Context, tenantID, userID int64, codeHashes []string, now time.Time) error {
 	if _, err := t.exec(ctx, "store.ConfirmTOTP", `UPDATE totp_factors SET confirmed_at = $1 WHERE tenant_id = $2 AND user_id = $3`,
 		Micros(now), tenantID, userID); err != nil {
 		return err
 	}
-	if _, err := t.exec(ctx, "store.ConfirmTOTP", `DELETE FROM recovery_codes WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID); err != nil {
+	if err := t.DeletePendingCodeFactor(ctx, tenantID, userID); err != nil {
+		return err
+	}
+	return t.ReplaceRecoveryCodes(ctx, tenantID, userID, codeHashes)
+}
+
+// ReplaceRecoveryCodes replaces a user's recovery codes by these hashes.
+func (t *Tx) ReplaceRecoveryCodes(ctx context.Context, tenantID, userID int64, codeHashes []string) error {
+	if _, err := t.exec(ctx, "store.ReplaceRecoveryCodes", `DELETE FROM recovery_codes WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID); err != nil {
 		return err
 	}
 	for _, h := range codeHashes {
-		if _, err := t.exec(ctx, "store.ConfirmTOTP", `INSERT INTO recovery_codes (tenant_id, user_id, code_hash) VALUES ($1, $2, $3)`,
+		if _, err := t.exec(ctx, "store.ReplaceRecoveryCodes", `INSERT INTO recovery_codes (tenant_id, user_id, code_hash) VALUES ($1, $2, $3)`,
 			tenantID, userID, h); err != nil {
 			return err
 		}
@@ -173,16 +181,33 @@ func (t *Tx) ConfirmTOTP(ctx context.Context, tenantID, userID int64, codeHashes
 	return nil
 }
 
-// DeleteFactors removes a user's second factor and recovery codes.
+// DeleteFactors removes a user's second factors of both kinds, confirmed
+// or pending, their recovery codes and the codes sent to them. It answers
+// not found when there was no factor.
 func (t *Tx) DeleteFactors(ctx context.Context, tenantID, userID int64) error {
-	if _, err := t.exec(ctx, "store.DeleteFactors", `DELETE FROM recovery_codes WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID); err != nil {
-		return err
+	for _, q := range []string{`DELETE FROM recovery_codes WHERE tenant_id = $1 AND user_id = $2`,
+		`DELETE FROM mfa_codes WHERE tenant_id = $1 AND user_id = $2`} {
+		if _, err := t.exec(ctx, "store.DeleteFactors", q, tenantID, userID); err != nil {
+			return err
+		}
 	}
-	res, err := t.exec(ctx, "store.DeleteFactors", `DELETE FROM totp_factors WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
-	if err != nil {
-		return err
+	var n int64
+	for _, q := range []string{`DELETE FROM totp_factors WHERE tenant_id = $1 AND user_id = $2`,
+		`DELETE FROM code_factors WHERE tenant_id = $1 AND user_id = $2`} {
+		res, err := t.exec(ctx, "store.DeleteFactors", q, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return errs.Wrap(err, "store.DeleteFactors")
+		}
+		n += k
 	}
-	return affected(res, "factor")
+	if n == 0 {
+		return errs.NotVisible("factor")
+	}
+	return nil
 }
 
 // RecoveryCodes returns the hashes of a user's unused recovery codes.

@@ -21,7 +21,7 @@ var TenantTables = []string{
 	"sharing_rule_matches", "consents", "activities", "deals", "contacts", "customer_shares", "customer_team",
 	"legal_holds", "pool_events", "processing_restrictions", "review_generation", "review_items", "review_reminders",
 	"sod_justifications", "access_requests", "export_chunks", "exports", "imports", "lifecycle_reports",
-	"privacy_requests", "mfa_challenges", "password_history", "password_resets", "recovery_codes", "totp_factors",
+	"privacy_requests", "mfa_challenges", "mfa_codes", "code_factors", "password_history", "password_resets", "recovery_codes", "totp_factors",
 	"sessions", "api_keys", "group_members", "role_assignments", "role_field_rules", "role_permissions",
 	"pool_departments", "customers", "review_campaigns", "sharing_rules", "restriction_rules", "retention_rules",
 	"sod_rules", "sod_profile", "pools", "groups", "roles", "field_defs", "export_settings", "lifecycle_settings",
