@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync"
 
 	"steward/internal/errs"
 )
@@ -134,13 +135,40 @@ func Open(key []byte, p Place, sealed string) ([]byte, error) {
 	return out, nil
 }
 
+// aeads keeps the AES-GCM instance of each key in use: making one costs
+// more than sealing or opening a short value with it (a list page opens
+// 150 values), and an instance holds no state between calls, so one serves
+// every goroutine. A tenant's keys are few; the map is emptied if it ever
+// holds more than aeadsMax, so it cannot grow without bound.
+var aeads = struct {
+	sync.RWMutex
+	m map[string]cipher.AEAD
+}{m: map[string]cipher.AEAD{}}
+
+const aeadsMax = 4096
+
 func gcm(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
 		return nil, errs.E(errs.Internal, "bad_key", "a key is %d bytes, not %d", KeySize, len(key))
+	}
+	aeads.RLock()
+	a, ok := aeads.m[string(key)]
+	aeads.RUnlock()
+	if ok {
+		return a, nil
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, errs.Wrap(err, "keyring.gcm")
 	}
-	return cipher.NewGCM(block)
+	if a, err = cipher.NewGCM(block); err != nil {
+		return nil, errs.Wrap(err, "keyring.gcm")
+	}
+	aeads.Lock()
+	if len(aeads.m) >= aeadsMax {
+		clear(aeads.m)
+	}
+	aeads.m[string(key)] = a
+	aeads.Unlock()
+	return a, nil
 }

@@ -22,7 +22,7 @@ func (t *Tx) scanContact(ctx context.Context, tenantID int64, sc interface{ Scan
 	if err := scanContactRow(sc, c, &keyID); err != nil {
 		return err
 	}
-	return t.openRow(ctx, tenantID, "contacts", c.ID, keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email})
+	return t.openRow(ctx, tenantID, "contacts", c.ID, keyID, c.Custom, sealedField{"phone", &c.Phone}, sealedField{"email", &c.Email})
 }
 
 func scanContactRow(sc interface{ Scan(...any) error }, c *crm.Contact, keyID *sql.NullInt64) error {

@@ -22,7 +22,7 @@ func (t *Tx) scanCustomer(ctx context.Context, tenantID int64, sc interface{ Sca
 		return err
 	}
 	return t.openRow(ctx, tenantID, "customers", c.ID, keyID, c.Custom,
-		map[string]*string{"phone": &c.Phone, "email": &c.Email, "address": &c.Address})
+		sealedField{"phone", &c.Phone}, sealedField{"email", &c.Email}, sealedField{"address", &c.Address})
 }
 
 func scanCustomerRow(sc interface{ Scan(...any) error }, c *crm.Customer, keyID *sql.NullInt64) error {

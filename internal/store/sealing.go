@@ -138,10 +138,16 @@ func indexPair(key []byte, tenantID int64, phone, email string) (string, string)
 		keyring.BlindIndex(key, tenantID, "email", keyring.NormalEmail(email))
 }
 
+// sealedField is one sealed column of a row and where its value is read.
+type sealedField struct {
+	column string
+	value  *string
+}
+
 // openRow opens a row's sealed values in place. A row with no key
 // (keyID NULL) holds them in clear: written before sealing existed or
 // without a master key; serve seals such rows at start (SealClearRows).
-func (t *Tx) openRow(ctx context.Context, tenantID int64, table string, id int64, keyID sql.NullInt64, custom crm.Custom, vals map[string]*string) error {
+func (t *Tx) openRow(ctx context.Context, tenantID int64, table string, id int64, keyID sql.NullInt64, custom crm.Custom, vals ...sealedField) error {
 	if !keyID.Valid {
 		return nil
 	}
@@ -161,15 +167,15 @@ func (t *Tx) openRow(ctx context.Context, tenantID int64, table string, id int64
 		plain, err := keyring.Open(key, keyring.Place{TenantID: tenantID, Table: table, Column: column, Row: row}, sealed)
 		return string(plain), err
 	}
-	for column, v := range vals {
-		if *v == "" {
+	for _, f := range vals {
+		if *f.value == "" {
 			continue
 		}
-		plain, err := open(column, *v)
+		plain, err := open(f.column, *f.value)
 		if err != nil {
 			return err
 		}
-		*v = plain
+		*f.value = plain
 	}
 	for k, v := range custom {
 		m, ok := v.(map[string]any)

@@ -142,13 +142,13 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 		ref := RowRef{h.tenantID, h.customer.ID}
 		if b.Table == "customers" {
 			c := &h.customer
-			if err = t.openRow(ctx, h.tenantID, "customers", c.ID, h.keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email, "address": &c.Address}); err == nil {
+			if err = t.openRow(ctx, h.tenantID, "customers", c.ID, h.keyID, c.Custom, sealedField{"phone", &c.Phone}, sealedField{"email", &c.Email}, sealedField{"address", &c.Address}); err == nil {
 				sec, err = t.sealRow(ctx, h.tenantID, access.Customer, "customers", c.ID, c.Phone, c.Email, c.Address, c.Custom)
 			}
 		} else {
 			c := &h.contact
 			ref.ID = c.ID
-			if err = t.openRow(ctx, h.tenantID, "contacts", c.ID, h.keyID, c.Custom, map[string]*string{"phone": &c.Phone, "email": &c.Email}); err == nil {
+			if err = t.openRow(ctx, h.tenantID, "contacts", c.ID, h.keyID, c.Custom, sealedField{"phone", &c.Phone}, sealedField{"email", &c.Email}); err == nil {
 				sec, err = t.sealRow(ctx, h.tenantID, access.Contact, "contacts", c.ID, c.Phone, c.Email, "", c.Custom)
 			}
 		}
