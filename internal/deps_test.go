@@ -27,7 +27,8 @@ var allowed = map[string][]string{
 	"policy":          {"errs", "fieldcheck", "access"},
 	"store":           {"errs", "org", "crm", "access", "audit", "fields", "keyring"},
 	"store/storetest": {"store"},
-	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store", "fields", "sheet", "policy", "keyring"},
+	"service":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "authn", "mask", "store", "fields", "sheet", "policy", "keyring", "rewind"},
+	"rewind":          {"access", "audit"},
 	"httpapi":         {"errs", "fieldcheck", "org", "crm", "access", "audit", "service", "store", "fields", "policy"},
 	"console":         {"errs", "org", "crm", "access", "audit", "service", "store", "fields", "policy"},
 	"server":          {"errs", "httpapi", "console", "service"},
@@ -50,6 +51,7 @@ var forbiddenStd = map[string][]string{
 	"audit":   {"database/sql", "net/http", "os"},
 	"policy":  {"database/sql", "net/http", "os"},
 	"keyring": {"database/sql", "net/http", "os"},
+	"rewind":  {"database/sql", "net/http", "os"},
 }
 
 func TestImportRules(t *testing.T) {

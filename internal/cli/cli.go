@@ -42,7 +42,7 @@ func commands() []command {
 		{"audit", "verify the audit trail (verify), prune old segments (prune), make a signing key (keygen), print its public key (public-key)", auditCmd},
 		{"seed", "generate a large tenant for benchmarks", seed},
 		{"bench", "measure the access engine on a seeded tenant", benchCmd},
-		{"report", "write the compliance report for a period (report compliance), as PDF, CSV or JSON", reportCmd},
+		{"report", "write the compliance report for a period (report compliance), or who could act on a customer at a past moment (report access-at)", reportCmd},
 		{"keys", "make a master key (generate), show the tenants' data keys (status), or rotate them (rotate)", keysCmd},
 		{"policy", "export the tenant's access policy as YAML (export), or apply a policy file, --dry-run first (apply)", policyCmd},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {

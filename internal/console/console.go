@@ -110,6 +110,7 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("POST /customers/{id}/reveal", c.private(c.revealCustomer))
 	mux.Handle("POST /customers/{id}/contacts/{contact}/reveal", c.private(c.revealContact))
 	mux.Handle("GET /customers/{id}/access", c.private(c.explain))
+	mux.Handle("GET /customers/{id}/access-at", c.private(c.accessAt))
 	mux.Handle("POST /customers/{id}/shares", c.private(c.addShare))
 	mux.Handle("POST /customers/{id}/shares/{share}/delete", c.private(c.removeShare))
 	mux.Handle("POST /customers/{id}/team", c.private(c.addTeamMember))

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"steward/internal/demo"
 )
@@ -207,7 +208,9 @@ func TestEveryPageRenders(t *testing.T) {
 					"/audit", "/audit?action=role.&outcome=success&from=2020-01-01", "/audit?verify=1", "/rules", "/admin/security",
 					"/admin/fields", "/admin/fields?object=activity", "/admin/fields/customer/phone", "/matrix?role=auditor",
 					"/customers/export", "/customers/export?level=A&q=x&source=web", "/exports", "/exports?done=pending",
-					"/admin/export-settings", "/imports", report)
+					"/admin/export-settings", "/imports", report, fmt.Sprintf("/customers/%d/access-at", cu.ID),
+					fmt.Sprintf("/customers/%d/access-at?at=%s", cu.ID, time.Now().UTC().Add(-time.Minute).Format("2006-01-02T15:04")),
+					fmt.Sprintf("/customers/%d/access-at?at=2001-01-01T00:00", cu.ID))
 			}
 			for _, p := range pages {
 				resp, body := c.get(p)
@@ -309,5 +312,38 @@ func TestGovernancePagesNeedFunctions(t *testing.T) {
 	}
 	if resp, _ := auditor.get("/audit?from=yesterday"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a bad audit filter: %d, want 400", resp.StatusCode)
+	}
+}
+
+// An auditor asks who could see a customer at a moment and finds its owner
+// with the grant path; the explanation page links there; a rep may not ask;
+// a moment in the future is refused on the page, naming the problem.
+func TestAccessAtPage(t *testing.T) {
+	s := newSite(t)
+	rep := s.actor(t, "east.rep1@demo.example")
+	cu := s.customers(t, rep)[0]
+	c := newClient(t, s.URL)
+	c.signIn("admin@demo.example")
+	_, body := c.get(fmt.Sprintf("/customers/%d/access", cu.ID))
+	if !strings.Contains(body, fmt.Sprintf(`href="/customers/%d/access-at"`, cu.ID)) {
+		t.Error("the explanation does not link to access at an earlier moment")
+	}
+	at := url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano)) // not a second earlier: the customers were made just now
+	resp, body := c.get(fmt.Sprintf("/customers/%d/access-at?at=%s", cu.ID, at))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="access-at-grid"`) || !strings.Contains(body, fmt.Sprintf(`data-user="%d"`, rep.UserID)) ||
+		!strings.Contains(body, "Complete:") {
+		t.Errorf("access at: status %d, body %s", resp.StatusCode, body[strings.Index(body, "<main"):])
+	}
+	resp, body = c.get(fmt.Sprintf("/customers/%d/access-at?at=2999-01-01T00:00", cu.ID))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) {
+		t.Errorf("a future moment: status %d", resp.StatusCode)
+	}
+	r := newClient(t, s.URL)
+	r.signIn("east.rep1@demo.example")
+	if resp, _ := r.get(fmt.Sprintf("/customers/%d/access-at?at=%s", cu.ID, at)); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a rep asking: status %d, want 403", resp.StatusCode)
+	}
+	if _, body := r.get(fmt.Sprintf("/customers/%d/access", cu.ID)); strings.Contains(body, "access-at-link") {
+		t.Error("a rep's explanation links to access at an earlier moment")
 	}
 }

@@ -20,6 +20,7 @@ type explainPage struct {
 	Target       org.User
 	Self         bool
 	MayAskOthers bool
+	MayAudit     bool // may ask who could see it at an earlier moment
 	Users        []org.User
 	Actions      []access.Action
 	Rows         []explainRow
@@ -56,7 +57,7 @@ func (c *Console) explain(w http.ResponseWriter, r *http.Request, v *view) error
 	}
 	ctx := r.Context()
 	p := explainPage{C: crm.Customer{ID: id}, Actions: access.Actions, Self: true, Target: v.act.User,
-		MayAskOthers: v.act.Subject.Can(access.ManageUsers) || v.act.Subject.Can(access.ViewAudit)}
+		MayAskOthers: v.act.Subject.Can(access.ManageUsers) || v.act.Subject.Can(access.ViewAudit), MayAudit: v.act.Subject.Can(access.ViewAudit)}
 	// Holders of manage_users or view_audit may ask about a customer they
 	// cannot see themselves; the page then shows only its id.
 	if cu, err := c.svc.Customer(ctx, v.act, id); err == nil {

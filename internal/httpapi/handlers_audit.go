@@ -174,3 +174,22 @@ func (a *API) accessHistory(w http.ResponseWriter, r *http.Request, act *service
 	entries, err := a.svc.AccessHistory(r.Context(), act, id, q)
 	return pageOf(entries, limit, func(e audit.Entry) int64 { return e.Seq }), err
 }
+
+func (a *API) accessAt(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	v, err := onlyParams(r, "at")
+	if err != nil {
+		return nil, err
+	}
+	if len(v["at"]) == 0 {
+		return nil, errs.Field("at", "field_required", "at is required: the moment to answer for, an RFC 3339 time")
+	}
+	at, err := time.Parse(time.RFC3339, v["at"][0])
+	if err != nil {
+		return nil, errs.Field("at", "invalid_time", "at must be an RFC 3339 time")
+	}
+	return a.svc.AccessAt(r.Context(), act, id, at)
+}

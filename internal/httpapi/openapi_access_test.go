@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"io"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -50,6 +52,10 @@ func accessExchanges(c *liveClient, ids liveIDs) {
 	c.call("GET", "/audit/public-key", nil, http.StatusOK)
 	c.call("GET", path("/users/%d/permission-history", ids.user), nil, http.StatusOK)
 	c.call("GET", path("/customers/%d/access-history", cust), nil, http.StatusOK)
+	c.call("GET", path("/customers/%d/access-at?at=", cust)+url.QueryEscape(time.Now().UTC().Format(time.RFC3339)), nil, http.StatusOK)
+	c.wantCode(c.call("GET", path("/customers/%d/access-at?at=yesterday", cust), nil, http.StatusBadRequest), "invalid_time")
+	c.wantCode(c.call("GET", path("/customers/%d/access-at", cust), nil, http.StatusBadRequest), "field_required")
+	c.wantCode(c.call("GET", path("/customers/%d/access-at?at=2999-01-01T00:00:00Z", cust), nil, http.StatusBadRequest), "time_in_future")
 	spare := num(c.call("POST", "/pools", obj{"name": "Spare pool", "departments": []int64{ids.root}, "holding_cap": 1}, http.StatusCreated)["id"])
 	c.call("DELETE", path("/pools/%d", spare), nil, http.StatusNoContent)
 }

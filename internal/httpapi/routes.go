@@ -137,6 +137,8 @@ func Routes() []Route {
 		{Method: "GET", Path: "/audit/public-key", Summary: "The public key audit checkpoints are signed with", Response: PublicKey{}, handle: (*API).auditPublicKey},
 		{Method: "GET", Path: "/users/{id}/permission-history", Summary: "Every recorded change to what a user could do", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).permissionHistory},
 		{Method: "GET", Path: "/customers/{id}/access-history", Summary: "Who was granted or lost access to a customer, and when", Query: auditParams[:9], Response: service.Page[audit.Entry]{}, handle: (*API).accessHistory},
+		{Method: "GET", Path: "/customers/{id}/access-at", Summary: "Who could view, edit, delete, transfer, share or export a customer at a past moment, and why, from the audit trail (view_audit)",
+			Query: []Param{{"at", "string", "the moment, an RFC 3339 time not later than now (required)"}}, Response: service.AccessAt{}, handle: (*API).accessAt},
 		{Method: "POST", Path: "/pools/{id}/claim", Summary: "Claim a customer from a pool", Body: service.ClaimRequest{}, Response: crm.Customer{}, handle: (*API).claim},
 	}, slices.Concat(securityRoutes(), fieldRoutes(), exportRoutes(), importRoutes(), requestRoutes(), lifecycleRoutes(), sodRoutes(), insightRoutes(), reviewRoutes(), policyRoutes(), reportRoutes(), retentionRoutes(), privacyRoutes())...)
 }

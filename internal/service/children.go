@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"maps"
 
 	"steward/internal/access"
 	"steward/internal/crm"
@@ -223,11 +224,21 @@ func (s *Service) SaveActivity(ctx context.Context, a *Actor, customerID, id int
 		if err := tx.SaveActivity(ctx, a.TenantID, &act, now); err != nil {
 			return err
 		}
+		last, err := tx.CustomerLastActivity(ctx, a.TenantID, customerID)
+		if err != nil {
+			return err
+		}
 		if err := tx.TouchCustomerActivity(ctx, a.TenantID, customerID, act.OccurredAt); err != nil {
 			return err
 		}
+		// Criteria may read the last activity time: the entry says how it
+		// moved (null: it did not), so the trail can be read backwards.
+		var moved any
+		if act.OccurredAt.After(last) {
+			moved = map[string]any{"before": last, "after": act.OccurredAt}
+		}
 		a.redactActivity(&act, false)
-		return s.recChild(ctx, tx, a, "activity", act.ID, customerID, id == 0, changed)
+		return s.recordChild(ctx, tx, a, "activity", act.ID, customerID, id == 0, changed, map[string]any{"last_activity_at": moved})
 	})
 	return act, err
 }
@@ -284,6 +295,11 @@ func (s *Service) childAllowed(ctx context.Context, tx *store.Tx, a *Actor, cust
 // trail's customer index) both see work done on its contacts, deals and
 // follow-ups.
 func (s *Service) recChild(ctx context.Context, tx *store.Tx, a *Actor, kind string, id, customerID int64, created bool, fields []string) error {
+	return s.recordChild(ctx, tx, a, kind, id, customerID, created, fields, nil)
+}
+
+// recordChild is recChild with extra details.
+func (s *Service) recordChild(ctx context.Context, tx *store.Tx, a *Actor, kind string, id, customerID int64, created bool, fields []string, extra map[string]any) error {
 	action := kind + ".update"
 	if created {
 		action = kind + ".create"
@@ -291,6 +307,8 @@ func (s *Service) recChild(ctx context.Context, tx *store.Tx, a *Actor, kind str
 	if fields == nil {
 		fields = []string{}
 	}
+	details := map[string]any{"customer_id": customerID, "fields": fields}
+	maps.Copy(details, extra)
 	return s.rec(ctx, tx, a, event{action: action, targetType: kind, targetID: id, links: store.AuditLinks{Customer: customerID},
-		details: map[string]any{"customer_id": customerID, "fields": fields}})
+		details: details})
 }

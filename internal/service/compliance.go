@@ -41,7 +41,7 @@ type ComplianceReport struct {
 	GeneratedBy int64      `json:"generated_by"`
 	// AccessAsOf is when the users' access was read: the report's
 	// generation. Access at an earlier moment is answered, per customer,
-	// by GET /customers/{id}/access-history.
+	// from the trail by GET /customers/{id}/access-at (access_at.go).
 	AccessAsOf        time.Time              `json:"access_as_of"`
 	Users             []UserAccess           `json:"users"`
 	Roles             []RoleHolders          `json:"roles"`
@@ -196,7 +196,8 @@ func (s *Service) Compliance(ctx context.Context, a *Actor, q ComplianceQuery) (
 		return rep, err
 	}
 	if rep.To.Before(now) {
-		rep.Notes = append(rep.Notes, "Users and their access are as of "+now.Format(time.RFC3339)+", when the report was made, not the period's end.")
+		rep.Notes = append(rep.Notes, "Users and their access are as of "+now.Format(time.RFC3339)+", when the report was made, not the period's end; "+
+			"who could see a customer at the period's end is answered from the audit trail by GET /customers/{id}/access-at?at=TIME.")
 	}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		return s.rec(ctx, tx, a, event{action: "report.compliance", targetType: "report", details: map[string]any{

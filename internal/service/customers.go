@@ -254,6 +254,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a *Actor, id int64, in crm
 		if c, err = s.visibleCustomer(ctx, tx, a, id, access.Customer, access.Edit); err != nil {
 			return err
 		}
+		before := c
 		changed, err := applyInput(a, access.Customer, in, in.Custom, &c.Custom, false, func() ([]string, error) { return in.Apply(&c, false) })
 		if err != nil || len(changed) == 0 {
 			if err == nil {
@@ -266,7 +267,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a *Actor, id int64, in crm
 		}
 		// Criteria rules read these fields, so a change can grant or take access.
 		if err := s.rec(ctx, tx, a, event{action: "customer.update", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID},
-			details: map[string]any{"fields": changed}}); err != nil {
+			details: customerChange(changed, before, c)}); err != nil {
 			return err
 		}
 		return s.redactOne(ctx, tx, a, &c)
@@ -281,12 +282,61 @@ func (s *Service) DeleteCustomer(ctx context.Context, a *Actor, id int64) error 
 		if err != nil {
 			return err
 		}
+		rec, err := deletedRecord(ctx, tx, a.TenantID, c)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteCustomer(ctx, a.TenantID, id); err != nil {
 			return err
 		}
 		return s.rec(ctx, tx, a, event{action: "customer.delete", targetType: "customer", targetID: id, links: store.AuditLinks{Customer: id},
-			details: map[string]any{"owner_id": c.OwnerID}})
+			details: map[string]any{"owner_id": c.OwnerID, "record": rec}})
 	})
+}
+
+// criteriaFacts are the customer fields criteria may read whose values
+// are not personal: a customer update records them before and after, so
+// the trail can be read backwards (access_at.go). The name is personal
+// data (retention and erasure empty it), so only its change is recorded.
+var criteriaFacts = map[string]func(crm.Customer) string{
+	"industry": func(c crm.Customer) string { return c.Industry },
+	"level":    func(c crm.Customer) string { return c.Level },
+	"region":   func(c crm.Customer) string { return c.Region },
+	"source":   func(c crm.Customer) string { return c.Source },
+}
+
+// customerChange describes a customer update for the audit trail.
+func customerChange(changed []string, before, after crm.Customer) map[string]any {
+	b, af := map[string]string{}, map[string]string{}
+	for _, f := range changed {
+		if v, ok := criteriaFacts[f]; ok {
+			b[f], af[f] = v(before), v(after)
+		}
+	}
+	return map[string]any{"fields": changed, "before": b, "after": af}
+}
+
+// deletedRecord is what decided access to a customer about to be deleted,
+// without personal values, for the trail to be read backwards: owner,
+// pool, the criteria fields that are not personal, team and shares.
+func deletedRecord(ctx context.Context, tx *store.Tx, tenantID int64, c crm.Customer) (map[string]any, error) {
+	team, err := tx.TeamGrants(ctx, tenantID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	shares, err := tx.ShareGrants(ctx, tenantID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	grants := func(gs []store.Grant) []map[string]any {
+		out := []map[string]any{}
+		for _, g := range gs {
+			out = append(out, map[string]any{"grant_id": g.ID, "principal": g.Principal, "level": g.Level, "expires_at": g.ExpiresAt})
+		}
+		return out
+	}
+	return map[string]any{"owner_id": c.OwnerID, "pool_id": c.PoolID, "industry": c.Industry, "level": c.Level, "region": c.Region,
+		"source": c.Source, "created_at": c.CreatedAt, "last_activity_at": c.LastActivityAt, "team": grants(team), "shares": grants(shares)}, nil
 }
 
 // TransferCustomer hands a customer to a new owner; the owner department

@@ -71,10 +71,20 @@ func (s *Service) AddTeamMember(ctx context.Context, a *Actor, customerID int64,
 		if err := s.checkGrant(ctx, tx, a, customerID, &g, grantInput{in.Level, in.ExpiresAt, in.Reason}, "user_id"); err != nil {
 			return err
 		}
+		prev, err := teamPlace(ctx, tx, a.TenantID, customerID, in.UserID)
+		if err != nil {
+			return err
+		}
 		if err := tx.AddTeamMember(ctx, a.TenantID, &g, s.now()); err != nil {
 			return err
 		}
-		return s.recGrant(ctx, tx, a, "team.add", g)
+		// previous is the place this one replaced (null: none), so the
+		// trail can be read backwards (access_at.go).
+		var previous any
+		if prev != nil {
+			previous = map[string]any{"grant_id": prev.ID, "level": prev.Level, "expires_at": prev.ExpiresAt}
+		}
+		return s.recordGrant(ctx, tx, a, a.TenantID, "team.add", g, map[string]any{"previous": previous})
 	})
 	return g, err
 }
@@ -175,8 +185,27 @@ func (s *Service) RemoveTeamMember(ctx context.Context, a *Actor, customerID, us
 		if _, err := s.visibleCustomer(ctx, tx, a, customerID, access.Customer, access.Share); err != nil {
 			return err
 		}
-		return s.removeTeamMember(ctx, tx, a, a.TenantID, store.Grant{CustomerID: customerID, Principal: access.Principal{Type: access.PrincipalUser, ID: userID}}, nil)
+		g, err := teamPlace(ctx, tx, a.TenantID, customerID, userID)
+		if err != nil {
+			return err
+		}
+		if g == nil {
+			return tx.RemoveTeamMember(ctx, a.TenantID, customerID, userID) // not found
+		}
+		return s.removeTeamMember(ctx, tx, a, a.TenantID, *g, nil)
 	})
+}
+
+// teamPlace is the user's place on the customer's team, expired or not;
+// nil when there is none.
+func teamPlace(ctx context.Context, tx *store.Tx, tenantID, customerID, userID int64) (*store.Grant, error) {
+	team, err := tx.TeamGrants(ctx, tenantID, customerID)
+	for _, g := range team {
+		if g.Principal.ID == userID {
+			return &g, err
+		}
+	}
+	return nil, err
 }
 
 // removeTeamMember takes g's user off g's customer's team in the caller's

@@ -94,8 +94,9 @@ var inertCells = []cellKey{
 // functionMeasures says, per system function, which entries show its use.
 // A function counts as complete when every change it allows is recorded;
 // the pages it only opens (lists of users, roles, settings) are reads and
-// are not. view_audit is used mostly by reading: only GET /audit/events and
-// these insights are recorded (audit.read, insights.read), so it is never
+// are not. view_audit is used mostly by reading: only GET /audit/events,
+// access at a past moment, compliance reports and these insights are
+// recorded (audit.read, audit.access_at, report.compliance, insights.read), so it is never
 // complete; nor is run_reviews, whose campaigns are also read, and whose
 // reviewers need not hold it. override_restrictions is not measured: it
 // works silently inside every decision. TestMeasuresClassifyEveryAction keeps this table
@@ -110,7 +111,7 @@ var functionMeasures = map[access.Function]measure{
 	access.ManageSharing: {actions: []string{"sharing_rule.create", "sharing_rule.update", "sharing_rule.delete", "restriction_rule.create", "restriction_rule.update", "restriction_rule.delete"}, complete: true},
 	access.ManageSecurity: {actions: []string{"settings.security.update", "export.settings", "retention_rule.create", "retention_rule.update",
 		"retention_rule.delete", "retention.run", "legal_hold.place", "legal_hold.lift"}, complete: true},
-	access.ViewAudit: {actions: []string{"audit.read", "insights.read", "report.compliance"}},
+	access.ViewAudit: {actions: []string{"audit.read", "audit.access_at", "insights.read", "report.compliance"}},
 	access.HandlePrivacy: {actions: []string{"privacy.lookup", "privacy.request", "privacy.close", "privacy.access", "privacy.erase",
 		"privacy.restrict", "privacy.object", "privacy.lift", "consent.record"}, complete: true},
 	access.RunReviews:     {actions: []string{"review.create", "review.start", "review.close", "review.escalate", "insights.read"}},

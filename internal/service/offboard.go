@@ -102,6 +102,7 @@ func (s *Service) Offboard(ctx context.Context, a *Actor, userID int64, in Offbo
 			return err
 		}
 		return s.saveReport(ctx, tx, a, &rep, "user.offboard", map[string]any{"reason": in.Reason, "customers_handed_over": handedOver(rep.Handovers),
+			"before": rep.Before, "after": rep.After, "reports_to": rep.Offboarding.ReportsTo,
 			"team_removed": len(rep.Offboarding.RemovedTeam), "shares_removed": len(rep.Offboarding.RemovedShares), "reports_moved": rep.Offboarding.ReportsMoved,
 			"exports_refused":           rep.Offboarding.RefusedExports,
 			"access_requests_cancelled": rep.Offboarding.CancelledRequests})
@@ -256,6 +257,18 @@ func (s *Service) offboard(ctx context.Context, tx *store.Tx, a *Actor, userID i
 		}
 		if err := tx.RemoveUserGrants(ctx, a.TenantID, userID); err != nil {
 			return err
+		}
+		// Each removed grant is recorded against its customer, as a
+		// handover is, so every customer's history shows it.
+		for _, g := range out.RemovedTeam {
+			if err := s.recordGrant(ctx, tx, a, a.TenantID, "team.remove", g, map[string]any{"offboarding": true}); err != nil {
+				return err
+			}
+		}
+		for _, g := range out.RemovedShares {
+			if err := s.recordGrant(ctx, tx, a, a.TenantID, "share.remove", g, map[string]any{"offboarding": true}); err != nil {
+				return err
+			}
 		}
 		if err := tx.SetManagerOf(ctx, a.TenantID, reports, reportsTo, now); err != nil {
 			return err

@@ -118,10 +118,14 @@ func (s *Service) DeletePool(ctx context.Context, a *Actor, id int64) error {
 
 // deletePool is DeletePool inside the caller's transaction.
 func (s *Service) deletePool(ctx context.Context, tx *store.Tx, a *Actor, id int64) error {
+	before, err := findPool(ctx, tx, a.TenantID, id)
+	if err != nil {
+		return err
+	}
 	if err := tx.DeletePool(ctx, a.TenantID, id); err != nil {
 		return err
 	}
-	if err := s.rec(ctx, tx, a, event{action: "pool.delete", targetType: "pool", targetID: id}); err != nil {
+	if err := s.rec(ctx, tx, a, event{action: "pool.delete", targetType: "pool", targetID: id, details: map[string]any{"before": before}}); err != nil {
 		return err
 	}
 	return tx.BumpPolicy(ctx, a.TenantID)
@@ -173,7 +177,7 @@ func (s *Service) Claim(ctx context.Context, a *Actor, poolID int64, in ClaimReq
 			return err
 		}
 		if err := s.rec(ctx, tx, a, event{action: "customer.claim", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID, User: a.UserID},
-			details: map[string]any{"pool_id": poolID, "reason": reason}}); err != nil {
+			details: map[string]any{"pool_id": poolID, "reason": reason, "last_activity_at": map[string]any{"before": c.LastActivityAt, "after": now}}}); err != nil {
 			return err
 		}
 		if c, err = tx.Customer(ctx, a.TenantID, c.ID); err != nil {

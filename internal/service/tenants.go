@@ -101,7 +101,7 @@ func (s *Service) CreateTenant(ctx context.Context, in NewTenant) (org.Tenant, o
 		for _, ev := range []event{
 			{action: "tenant.create", targetType: "tenant", targetID: t.ID, details: map[string]any{"slug": t.Slug, "root_department": root.ID}},
 			{action: "user.create", targetType: "user", targetID: admin.ID, details: map[string]any{"fields": []string{"email", "name", "department_id"}}, links: store.AuditLinks{User: admin.ID}},
-			{action: "role.grant", targetType: "user", targetID: admin.ID, details: map[string]any{"role": adminRole.Key, "reason": "first administrator"}, links: store.AuditLinks{User: admin.ID}},
+			{action: "role.grant", targetType: "user", targetID: admin.ID, details: map[string]any{"role": adminRole.Key, "reason": "first administrator", "previous": nil}, links: store.AuditLinks{User: admin.ID}},
 		} {
 			if err := s.record(ctx, tx, nil, t.ID, ev); err != nil {
 				return err

@@ -278,10 +278,18 @@ func (s *Service) revoke(ctx context.Context, tx *store.Tx, a *Actor, userID int
 // bumps the policy version. The actor is nil when an access review's
 // deadline revokes (reviews_decide.go).
 func (s *Service) unassign(ctx context.Context, tx *store.Tx, a *Actor, tenantID, userID int64, r access.Role, extra map[string]any) error {
+	held, err := heldRole(ctx, tx, tenantID, userID, r.ID)
+	if err != nil {
+		return err
+	}
 	if err := tx.Unassign(ctx, tenantID, userID, r.ID); err != nil {
 		return err
 	}
-	details := map[string]any{"role": r.Key}
+	// The expiry lets the trail be read backwards (access_at.go).
+	details := map[string]any{"role": r.Key, "expires_at": nil}
+	if held != nil {
+		details["expires_at"] = held.ExpiresAt
+	}
 	maps.Copy(details, extra)
 	if err := s.record(ctx, tx, a, tenantID, event{action: "role.revoke", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
 		details: details}); err != nil {
@@ -324,16 +332,38 @@ func (s *Service) assignWith(ctx context.Context, tx *store.Tx, a *Actor, userID
 	if err != nil {
 		return err
 	}
+	prev, err := heldRole(ctx, tx, a.TenantID, userID, r.ID)
+	if err != nil {
+		return err
+	}
 	by := a.UserID
 	as := store.Assignment{UserID: userID, RoleID: r.ID, Reason: reason, ExpiresAt: exp, GrantedBy: &by}
 	if err := tx.Assign(ctx, a.TenantID, &as, s.now()); err != nil {
 		return err
 	}
+	// previous is the assignment this one replaced (null: none), so the
+	// trail can be read backwards (access_at.go).
+	var previous any
+	if prev != nil {
+		previous = map[string]any{"expires_at": prev.ExpiresAt}
+	}
 	if err := s.rec(ctx, tx, a, event{action: "role.grant", targetType: "user", targetID: userID, links: store.AuditLinks{User: userID},
-		details: map[string]any{"role": r.Key, "expires_at": exp, "reason": reason}}); err != nil {
+		details: map[string]any{"role": r.Key, "expires_at": exp, "reason": reason, "previous": previous}}); err != nil {
 		return err
 	}
 	return s.recordJustified(ctx, tx, a, justified, store.GrantRoleAssignment, as.ID, r.ID, just.Text)
+}
+
+// heldRole is the user's assignment of the role, expired or not; nil when
+// there is none.
+func heldRole(ctx context.Context, tx *store.Tx, tenantID, userID, roleID int64) (*store.Assignment, error) {
+	held, err := tx.Assignments(ctx, tenantID, userID)
+	for _, h := range held {
+		if h.RoleID == roleID {
+			return &h, err
+		}
+	}
+	return nil, err
 }
 
 // userChange describes a user update for the audit trail: the names of the

@@ -97,7 +97,13 @@ func scanAudit(sc interface{ Scan(...any) error }, e *audit.Entry) error {
 
 // ScanAudit streams a tenant's entries from position from on, in order.
 func (t *Tx) ScanAudit(ctx context.Context, tenantID, from int64, fn func(audit.Entry) error) error {
-	rows, err := t.query(ctx, "store.ScanAudit", `SELECT `+auditCols+` FROM audit_events WHERE tenant_id = $1 AND seq >= $2 ORDER BY seq, id`, tenantID, from)
+	return t.eachAudit(ctx, "store.ScanAudit", `SELECT `+auditCols+` FROM audit_events WHERE tenant_id = $1 AND seq >= $2 ORDER BY seq, id`,
+		[]any{tenantID, from}, fn)
+}
+
+// eachAudit runs a query of entries (auditCols) and hands each to fn.
+func (t *Tx) eachAudit(ctx context.Context, op, q string, args []any, fn func(audit.Entry) error) error {
+	rows, err := t.query(ctx, op, q, args...)
 	if err != nil {
 		return err
 	}
@@ -105,13 +111,13 @@ func (t *Tx) ScanAudit(ctx context.Context, tenantID, from int64, fn func(audit.
 	for rows.Next() {
 		var e audit.Entry
 		if err := scanAudit(rows, &e); err != nil {
-			return errs.Wrap(err, "store.ScanAudit")
+			return errs.Wrap(err, op)
 		}
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
-	return errs.Wrap(rows.Err(), "store.ScanAudit")
+	return errs.Wrap(rows.Err(), op)
 }
 
 // AuditQuery filters the trail. Zero values do not filter.

@@ -13,21 +13,10 @@ import (
 // append holds the chain head until it commits, a position is never
 // visible before the ones below it.
 func (t *Tx) AuditAfter(ctx context.Context, tenantID, after int64, limit int) ([]audit.Entry, error) {
-	rows, err := t.query(ctx, "store.AuditAfter", `SELECT `+auditCols+` FROM audit_events WHERE tenant_id = $1 AND seq > $2
-		ORDER BY seq LIMIT `+itoa(limit), tenantID, after)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []audit.Entry
-	for rows.Next() {
-		var e audit.Entry
-		if err := scanAudit(rows, &e); err != nil {
-			return nil, errs.Wrap(err, "store.AuditAfter")
-		}
-		out = append(out, e)
-	}
-	return out, errs.Wrap(rows.Err(), "store.AuditAfter")
+	err := t.eachAudit(ctx, "store.AuditAfter", `SELECT `+auditCols+` FROM audit_events WHERE tenant_id = $1 AND seq > $2
+		ORDER BY seq LIMIT `+itoa(limit), []any{tenantID, after}, func(e audit.Entry) error { out = append(out, e); return nil })
+	return out, err
 }
 
 // StreamCursors returns, per tenant, the last position an audit stream

@@ -162,9 +162,9 @@ func (db *DB) WriteRestartable(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) writeTx(ctx context.Context, fn func(*Tx) error, restartable bool) error {
 	var err error
 	if restartable {
-		err = withRetry(ctx, func() error { return db.run(ctx, db.write, false, fn) })
+		err = withRetry(ctx, func() error { return db.run(ctx, db.write, false, fn, sql.LevelDefault) })
 	} else {
-		err = db.run(ctx, db.write, false, fn)
+		err = db.run(ctx, db.write, false, fn, sql.LevelDefault)
 	}
 	if db.stmts.pending() {
 		// Outside the transaction: preparing borrows a connection.
@@ -175,15 +175,29 @@ func (db *DB) writeTx(ctx context.Context, fn func(*Tx) error, restartable bool)
 
 // Read runs fn in a read-only transaction.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	err := db.run(ctx, db.read, true, fn)
+	return db.read1(ctx, sql.LevelDefault, fn)
+}
+
+// ReadSnapshot is Read where every statement sees the same snapshot, for
+// a reader that puts rows of several tables and the audit trail together
+// (PostgreSQL's REPEATABLE READ; a SQLite read transaction already is one).
+func (db *DB) ReadSnapshot(ctx context.Context, fn func(*Tx) error) error {
+	return db.read1(ctx, sql.LevelRepeatableRead, fn)
+}
+
+func (db *DB) read1(ctx context.Context, level sql.IsolationLevel, fn func(*Tx) error) error {
+	err := db.run(ctx, db.read, true, fn, level)
 	if db.lists != nil && db.lists.pending() {
 		db.lists.prepareWanted(ctx) // outside the transaction, as in Write
 	}
 	return err
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
+func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error, level sql.IsolationLevel) error {
 	opts := &sql.TxOptions{ReadOnly: readOnly && db.Engine == Postgres}
+	if db.Engine == Postgres {
+		opts.Isolation = level
+	}
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return errs.Wrap(err, "store.begin")
