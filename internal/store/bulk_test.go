@@ -129,8 +129,14 @@ func TestBulkIndexes(t *testing.T) {
 				ctx := context.Background()
 				f := newBulkFixture(t, e)
 				migrated := f.indexes(t)
-				if len(migrated) != 18 {
-					t.Fatalf("migrated indexes: got %d, want the 14 of customers and 4 of contacts", len(migrated))
+				// PostgreSQL has the trigram index on names too, made by a
+				// migration step, not a statement: a load keeps it.
+				want, kept := 18, 0
+				if e == store.Postgres {
+					want, kept = 19, 1
+				}
+				if len(migrated) != want {
+					t.Fatalf("migrated indexes: got %d, want the 14 of customers and 4 of contacts (and the trigram index on PostgreSQL)", len(migrated))
 				}
 				if c.killed != "" {
 					if _, err := f.raw.Exec(`DROP INDEX ` + c.killed); err != nil {
@@ -141,8 +147,8 @@ func TestBulkIndexes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := f.indexes(t); len(got) != c.during {
-					t.Errorf("during the load: got %d indexes, want %d", len(got), c.during)
+				if got := f.indexes(t); len(got) != c.during+kept {
+					t.Errorf("during the load: got %d indexes, want %d", len(got), c.during+kept)
 				}
 				first, err := load.ReserveIDs(ctx, "customers", 100)
 				if err != nil {

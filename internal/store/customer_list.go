@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -36,8 +37,10 @@ type CustomerQuery struct {
 	sealed             bool
 	phoneIdx, emailIdx string
 	// nameIndex: on SQLite, names are matched through the trigram index
-	// rather than by LIKE (nameSearch).
+	// rather than by LIKE; nameHits, for a page, are the ids it gave
+	// (nameSearch).
 	nameIndex bool
+	nameHits  []int64
 }
 
 // fewHits is how many names matching a text a page looks up one by one,
@@ -49,11 +52,12 @@ const fewHits = 2000
 // (migration 0026). A text of three or more characters can use the
 // trigram index. A count always does: it reads every match anyway, and the
 // index names them without reading the rest. A page does when the text is
-// rare: it then looks up the few customers whose name holds it and sorts
-// them, instead of walking everything the caller may see in page order
-// until enough match (a rare name in a team manager's 73,749 customers:
-// every one of them read). A common text is left to the walk, which
-// stops after a page of matches.
+// rare: the index's few matches are looked up and sorted, instead of
+// walking everything the caller may see in page order until enough match
+// (for a rare name, every one of them: all 1,000,000 for an
+// administrator). A common text is left to the walk, which stops after a
+// page of matches. The matches are read once, here, and given to the page
+// query as a list of ids.
 func (t *Tx) nameSearch(ctx context.Context, q CustomerQuery, page bool) (CustomerQuery, error) {
 	if t.engine != SQLite || utf8.RuneCountInString(q.Text) < 3 {
 		return q, nil
@@ -62,11 +66,19 @@ func (t *Tx) nameSearch(ctx context.Context, q CustomerQuery, page bool) (Custom
 		q.nameIndex = true
 		return q, nil
 	}
-	var n int
-	err := t.one(ctx, "store.nameSearch", "customers", `SELECT COUNT(*) FROM (SELECT rowid FROM customers_name_fts
-		WHERE customers_name_fts MATCH $1 LIMIT `+itoa(fewHits+1)+`) AS hits`, []any{ftsPhrase(q.Text)}, &n)
-	q.nameIndex = n <= fewHits
-	return q, err
+	rows, err := t.query(ctx, "store.nameSearch", `SELECT rowid FROM customers_name_fts WHERE customers_name_fts MATCH $1 LIMIT `+itoa(fewHits+1), ftsPhrase(q.Text))
+	if err != nil {
+		return q, err
+	}
+	hits, err := scanIDs(rows, "store.nameSearch")
+	if err != nil || len(hits) > fewHits {
+		return q, err
+	}
+	q.nameIndex, q.nameHits = true, hits
+	if len(hits) == 0 {
+		q.nameHits = []int64{0} // no customer has id 0: the list stays valid SQL
+	}
+	return q, nil
 }
 
 // withTextIndexes prepares q's text search of sealed columns: a phone
@@ -126,7 +138,10 @@ func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q C
 	if q.nameIndex {
 		// Few customers hold the text: look them up and sort them, in
 		// one query whose condition is the filter's branches joined.
-		return t.scanCustomers(ctx, tenantID, `SELECT `+customerCols+` FROM customers WHERE `+b.matching(t, f, q)+order+limit, b.args)
+		// The ids are literals that change with the text: not a statement
+		// to keep prepared.
+		rows, err := t.query(ctx, "store.Customers", `SELECT `+customerCols+` FROM customers WHERE `+b.matching(t, f, q)+order+limit, b.args...)
+		return t.scanCustomers(ctx, tenantID, rows, err)
 	}
 	common := b.common(t, q)
 	// The branches are joined with UNION ALL: IN ignores duplicates anyway,
@@ -149,12 +164,12 @@ func (t *Tx) Customers(ctx context.Context, tenantID int64, f access.Filter, q C
 	}
 	sqlText := `SELECT ` + customerCols + ` FROM customers WHERE tenant_id = $1 AND id IN (` +
 		strings.Join(branches, " UNION ALL ") + `)` + order + limit
-	return t.scanCustomers(ctx, tenantID, sqlText, b.args)
+	rows, err := t.queryList(ctx, "store.Customers", sqlText, b.args...)
+	return t.scanCustomers(ctx, tenantID, rows, err)
 }
 
-// scanCustomers runs a list query and reads its customers.
-func (t *Tx) scanCustomers(ctx context.Context, tenantID int64, sqlText string, args []any) ([]crm.Customer, error) {
-	rows, err := t.queryList(ctx, "store.Customers", sqlText, args...)
+// scanCustomers reads the customers of a list query.
+func (t *Tx) scanCustomers(ctx context.Context, tenantID int64, rows *sql.Rows, err error) ([]crm.Customer, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +250,9 @@ func (b *queryBuilder) common(t *Tx, q CustomerQuery) string {
 				continue
 			}
 			var cond string
-			if c == "name" && q.nameIndex {
+			if c == "name" && q.nameHits != nil {
+				cond = "id IN (" + inList(q.nameHits) + ")"
+			} else if c == "name" && q.nameIndex {
 				// The trigram index names the customers whose name holds
 				// the text (nameSearch); PostgreSQL's planner uses its own
 				// index for the ILIKE below.

@@ -54,6 +54,33 @@ var migrationSteps = map[int]func(*Tx, context.Context) error{
 	8:  (*Tx).rebuildAllRuleMatches, // evaluate existing sharing rules into sharing_rule_matches
 	9:  (*Tx).presetFieldRules,      // give existing preset roles their field rules
 	16: (*Tx).presetDutyRoles,       // give existing tenants the 三员分立 administrator roles
+	26: (*Tx).nameTrigramIndex,      // PostgreSQL: the trigram index on customer names
+}
+
+// nameTrigramIndex gives customers on PostgreSQL a trigram index on name
+// (migration 0026). pg_trgm is a trusted extension (PostgreSQL 13 on): the
+// database's owner may create it. It is made in public, once per database,
+// and the index names the schema it is found in, wherever an earlier
+// install put it. Where the extension may not be created, names are
+// searched without the index, as before.
+func (t *Tx) nameTrigramIndex(ctx context.Context) error {
+	if t.engine != Postgres {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT trgm`); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public`); err != nil {
+		_, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT trgm`)
+		return rerr
+	}
+	var schema string
+	if err := t.tx.QueryRowContext(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+		WHERE e.extname = 'pg_trgm'`).Scan(&schema); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `CREATE INDEX customers_name_trgm ON customers USING gin (name "`+strings.ReplaceAll(schema, `"`, `""`)+`".gin_trgm_ops)`)
+	return err
 }
 
 // Migrate applies every migration not yet recorded, each in its own
