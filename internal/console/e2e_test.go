@@ -483,7 +483,8 @@ func TestE2EPhoneLayoutAndLabels(t *testing.T) {
 		"/reviews", "/reviews/new", fmt.Sprintf("/reviews/%d", review.ID), "/reviews/mine", "/insights/unused", "/insights/dormant",
 		"/insights/stale", "/insights/roles", "/sod", "/policy", "/rules/sharing/new", "/rules/restriction/new",
 		fmt.Sprintf("/admin/org/%d", s.department(t, s.actor(t, "admin@demo.example"), "East Team").ID), "/admin/groups",
-		"/matrix/roles", "/matrix/roles/sales_rep"} {
+		"/matrix/roles", "/matrix/roles/sales_rep", "/privacy", "/retention", "/compliance", "/access", "/admin/lifecycle-settings",
+		"/account/mfa", fmt.Sprintf("/customers/%d/access-at", cu.ID)} {
 		b.open(p)
 		if w := eval[int](b, "document.documentElement.scrollWidth - document.documentElement.clientWidth"); w > 0 {
 			t.Errorf("%s is %dpx wider than a 360px screen", p, w)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"database/sql"
 
 	"steward/internal/access"
@@ -137,6 +138,7 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 	if err := rows.Err(); err != nil {
 		return out, errs.Wrap(err, "store.Reseal")
 	}
+	resealed := make([]sealedRow, 0, len(batch))
 	for _, h := range batch {
 		var sec secrets
 		ref := RowRef{h.tenantID, h.customer.ID}
@@ -161,12 +163,55 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 		if err != nil {
 			return out, err
 		}
-		if err := t.writeSecrets(ctx, b.Table, ref, sec, b.Clear); err != nil {
-			return out, err
-		}
-		out.Sealed++
+		resealed = append(resealed, sealedRow{ref.ID, sec})
 	}
+	if err := t.writeSecretsBatch(ctx, b.Table, b.TenantID, resealed, b.Clear); err != nil {
+		return out, err
+	}
+	out.Sealed = len(resealed)
 	return out, nil
+}
+
+// sealedRow is a row's id and its values as they are to be stored.
+type sealedRow struct {
+	id  int64
+	sec secrets
+}
+
+// writeSecretsBatch writes the sealed values (and with indexes the blind
+// indexes) of rows of one tenant in one statement: on PostgreSQL a
+// statement per row is a round trip per row, which held a re-seal to about
+// 4,000 rows a second.
+func (t *Tx) writeSecretsBatch(ctx context.Context, table string, tenantID int64, rows []sealedRow, indexes bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := []string{"phone", "email", "custom"}
+	if table == "customers" {
+		cols = append(cols, "address")
+	}
+	if indexes {
+		cols = append(cols, "phone_bidx", "email_bidx")
+	}
+	b := newQueryBuilder(tenantID)
+	values := make([]string, len(rows))
+	for i, r := range rows {
+		v := []string{"CAST(" + b.arg(r.id) + " AS BIGINT)", "CAST(" + b.arg(r.sec.keyID) + " AS BIGINT)", b.arg(r.sec.phone), b.arg(r.sec.email), b.arg(r.sec.custom)}
+		if table == "customers" {
+			v = append(v, b.arg(r.sec.address))
+		}
+		if indexes {
+			v = append(v, b.arg(r.sec.phoneIdx), b.arg(r.sec.emailIdx))
+		}
+		values[i] = "(" + strings.Join(v, ", ") + ")"
+	}
+	set := []string{"key_id = v.key_id"}
+	for _, c := range cols {
+		set = append(set, c+" = v."+c)
+	}
+	_, err := t.exec(ctx, "store.writeSecretsBatch", `WITH v (id, key_id, `+strings.Join(cols, ", ")+`) AS (VALUES `+strings.Join(values, ", ")+`)
+		UPDATE `+table+` SET `+strings.Join(set, ", ")+` FROM v WHERE `+table+`.tenant_id = $1 AND `+table+`.id = v.id`, b.args...)
+	return err
 }
 
 // prefixed scans a row whose first columns come before what sc's caller
