@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"strings"
 	"database/sql"
+	"strings"
 
 	"steward/internal/access"
 	"steward/internal/crm"
