@@ -49,6 +49,9 @@ func TestCustomerFieldsSealed(t *testing.T) {
 			obj, key, typ, label, yes := access.Customer, "id_number", fields.Text, "ID number", true
 			must[fields.Field](t)(svc.SaveField(ctx, admin, access.Customer, "", service.FieldInput{Object: &obj, Key: &key, Type: &typ,
 				LabelEn: &label, LabelZh: &label, Sensitive: &yes}))
+			dobj, dkey := access.Deal, "contract_no"
+			must[fields.Field](t)(svc.SaveField(ctx, admin, access.Deal, "", service.FieldInput{Object: &dobj, Key: &dkey, Type: &typ,
+				LabelEn: &label, LabelZh: &label, Sensitive: &yes}))
 			admin = must[*service.Actor](t)(svc.ActorFor(ctx, tn.ID, adm.ID))
 
 			name, phone, email, addr, idno := "Sealed Trading", "+86 138-0000-7777", "Buyer@Sealed.example", "88 Nanjing Road, Shanghai", "310101199001011234"
@@ -58,7 +61,9 @@ func TestCustomerFieldsSealed(t *testing.T) {
 			d := must[crm.Customer](t)(svc.CreateCustomer(ctx, admin, crm.CustomerInput{Name: &name2, Phone: &phone2, Email: &email2}))
 			cname, cphone, cmail := "Contact Person", "+86 139 0000 8888", "contact.person@sealed.example"
 			k := must[crm.Contact](t)(svc.SaveContact(ctx, admin, c.ID, 0, crm.ContactInput{Name: &cname, Phone: &cphone, Email: &cmail}))
-			secrets := []string{"13800007777", "138-0000-7777", "Buyer@Sealed", "buyer@sealed", "Nanjing Road", idno,
+			dname, contractNo := "Annual supply", "HT-2026-0042-SEALED"
+			deal := must[crm.Deal](t)(svc.SaveDeal(ctx, admin, c.ID, 0, crm.DealInput{Name: &dname, Custom: crm.Custom{"contract_no": contractNo}}))
+			secrets := []string{contractNo, "HT-2026", "13800007777", "138-0000-7777", "Buyer@Sealed", "buyer@sealed", "Nanjing Road", idno,
 				"13800009999", "0000 9999", "other@sealed", "13900008888", "0000 8888", "contact.person"}
 
 			// In the rows: sealed, with a key and blind indexes.
@@ -71,6 +76,12 @@ func TestCustomerFieldsSealed(t *testing.T) {
 			if !keyring.IsSealed(p) || !keyring.IsSealed(m) || !keyring.IsSealed(a) || strings.Contains(cu, idno) || !strings.Contains(cu, `"sealed"`) ||
 				!kid.Valid || pi == "" || ei == "" {
 				t.Fatalf("stored row: phone %q email %q address %q custom %q key %v indexes %q %q", p, m, a, cu, kid, pi, ei)
+			}
+
+			var dealCustom string
+			if err := raw.QueryRow(`SELECT custom FROM deals WHERE id = $1`, deal.ID).Scan(&dealCustom); err != nil ||
+				strings.Contains(dealCustom, contractNo) || !strings.Contains(dealCustom, `"sealed"`) {
+				t.Fatalf("stored deal custom values %q (%v)", dealCustom, err)
 			}
 
 			// Read back as written, by every path that reads rows.
@@ -90,6 +101,9 @@ func TestCustomerFieldsSealed(t *testing.T) {
 					}
 					if len(ks[c.ID]) != 1 || ks[c.ID][0].Phone != cphone || ks[c.ID][0].Email != cmail {
 						t.Errorf("%s: contact read back as %+v", when, ks[c.ID])
+					}
+					if d, err := tx.Deal(ctx, tn.ID, deal.ID); err != nil || d.Custom["contract_no"] != contractNo {
+						t.Errorf("%s: deal read back as %v (%v)", when, d.Custom, err)
 					}
 					return nil
 				}); err != nil {
@@ -153,11 +167,12 @@ func TestCustomerFieldsSealed(t *testing.T) {
 			}
 			now = now.Add(2 * time.Minute)
 			moved, err := svc.Reseal(ctx, tn.ID, nil)
-			if err != nil || moved != 3 {
-				t.Fatalf("reseal: moved %d, %v; want the 2 customers and 1 contact", moved, err)
+			if err != nil || moved != 4 {
+				t.Fatalf("reseal: moved %d, %v; want the 2 customers, the contact and the deal", moved, err)
 			}
 			var left int
-			if err := raw.QueryRow(`SELECT (SELECT COUNT(*) FROM customers WHERE key_id = $1) + (SELECT COUNT(*) FROM contacts WHERE key_id = $1)`, before).Scan(&left); err != nil || left != 0 {
+			if err := raw.QueryRow(`SELECT (SELECT COUNT(*) FROM customers WHERE key_id = $1) + (SELECT COUNT(*) FROM contacts WHERE key_id = $1)
+				+ (SELECT COUNT(*) FROM deals WHERE key_id = $1)`, before).Scan(&left); err != nil || left != 0 {
 				t.Fatalf("rows under the old key after re-sealing: %d, %v", left, err)
 			}
 			states := must[[]service.KeyState](t)(svc.KeyStates(ctx, tn.ID))
@@ -165,8 +180,8 @@ func TestCustomerFieldsSealed(t *testing.T) {
 				if s.ID == before && (s.RetiredAt == nil || s.Values != 0) {
 					t.Errorf("the old key after re-sealing: %+v", s)
 				}
-				if s.Kind == store.KindData && s.Current && s.Values != 3 {
-					t.Errorf("the new key holds %d rows, want 3", s.Values)
+				if s.Kind == store.KindData && s.Current && s.Values != 4 {
+					t.Errorf("the new key holds %d rows, want 4", s.Values)
 				}
 			}
 			checkRead("after rotation")

@@ -99,11 +99,20 @@ func (t *Tx) SaveContact(ctx context.Context, tenantID int64, c *crm.Contact, no
 	return affected(res, "contact")
 }
 
-const dealCols = `id, customer_id, name, amount, currency, stage, expected_close, created_at, updated_at, custom`
+const dealCols = `id, customer_id, name, amount, currency, stage, expected_close, created_at, updated_at, custom, key_id`
 
-func scanDeal(sc interface{ Scan(...any) error }, d *crm.Deal) error {
+// scanDeal reads a deal row and opens its sealed custom values.
+func (t *Tx) scanDeal(ctx context.Context, tenantID int64, sc interface{ Scan(...any) error }, d *crm.Deal) error {
+	var keyID sql.NullInt64
+	if err := scanDealRow(sc, d, &keyID); err != nil {
+		return err
+	}
+	return t.openRow(ctx, tenantID, "deals", d.ID, keyID, d.Custom)
+}
+
+func scanDealRow(sc interface{ Scan(...any) error }, d *crm.Deal, keyID *sql.NullInt64) error {
 	var created, updated int64
-	err := sc.Scan(&d.ID, &d.CustomerID, &d.Name, &d.Amount, &d.Currency, &d.Stage, &d.ExpectedClose, &created, &updated, &d.Custom)
+	err := sc.Scan(&d.ID, &d.CustomerID, &d.Name, &d.Amount, &d.Currency, &d.Stage, &d.ExpectedClose, &created, &updated, &d.Custom, keyID)
 	d.CreatedAt, d.UpdatedAt = FromMicros(created), FromMicros(updated)
 	return err
 }
@@ -119,7 +128,7 @@ func (t *Tx) Deals(ctx context.Context, tenantID, customerID int64, p ChildPage)
 	out := []crm.Deal{}
 	for rows.Next() {
 		var d crm.Deal
-		if err := scanDeal(rows, &d); err != nil {
+		if err := t.scanDeal(ctx, tenantID, rows, &d); err != nil {
 			return nil, errs.Wrap(err, "store.Deals")
 		}
 		out = append(out, d)
@@ -131,36 +140,53 @@ func (t *Tx) Deals(ctx context.Context, tenantID, customerID int64, p ChildPage)
 func (t *Tx) Deal(ctx context.Context, tenantID, id int64) (crm.Deal, error) {
 	var d crm.Deal
 	row := t.tx.QueryRowContext(ctx, `SELECT `+dealCols+` FROM deals WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	if err := scanDeal(row, &d); err != nil {
+	if err := t.scanDeal(ctx, tenantID, row, &d); err != nil {
 		return d, t.notFound(err, "store.Deal", "deal")
 	}
 	return d, nil
 }
 
-// SaveDeal inserts (ID 0) or updates a deal.
+// SaveDeal inserts (ID 0) or updates a deal. Sensitive custom values are
+// sealed, bound to the row's id: a new deal's are written just after its
+// insert.
 func (t *Tx) SaveDeal(ctx context.Context, tenantID int64, d *crm.Deal, now time.Time) error {
 	d.UpdatedAt = now
 	if d.ID == 0 {
 		d.CreatedAt = now
 		id, err := t.insert(ctx, "store.SaveDeal", `INSERT INTO deals (tenant_id, customer_id, name, amount, currency, stage, expected_close, created_at, updated_at, custom)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, tenantID, d.CustomerID, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now), d.Custom)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, tenantID, d.CustomerID, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now), t.clearCustom(d.Custom))
 		d.ID = id
+		if err != nil || !t.Sealing() {
+			return err
+		}
+	}
+	sec, err := t.sealRow(ctx, tenantID, access.Deal, "deals", d.ID, "", "", "", d.Custom)
+	if err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, "store.SaveDeal", `UPDATE deals SET name = $1, amount = $2, currency = $3, stage = $4, expected_close = $5, updated_at = $6, custom = $7
-		WHERE tenant_id = $8 AND id = $9`, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now), d.Custom, tenantID, d.ID)
+	res, err := t.exec(ctx, "store.SaveDeal", `UPDATE deals SET name = $1, amount = $2, currency = $3, stage = $4, expected_close = $5, updated_at = $6, custom = $7,
+		key_id = $8 WHERE tenant_id = $9 AND id = $10`, d.Name, int64(d.Amount), d.Currency, d.Stage, d.ExpectedClose, Micros(now), sec.custom, sec.keyID, tenantID, d.ID)
 	if err != nil {
 		return err
 	}
 	return affected(res, "deal")
 }
 
-const activityCols = `id, customer_id, type, note, occurred_at, created_by, created_at, custom`
+const activityCols = `id, customer_id, type, note, occurred_at, created_by, created_at, custom, key_id`
 
-func scanActivity(sc interface{ Scan(...any) error }, a *crm.Activity) error {
+// scanActivity reads an activity row and opens its sealed custom values.
+func (t *Tx) scanActivity(ctx context.Context, tenantID int64, sc interface{ Scan(...any) error }, a *crm.Activity) error {
+	var keyID sql.NullInt64
+	if err := scanActivityRow(sc, a, &keyID); err != nil {
+		return err
+	}
+	return t.openRow(ctx, tenantID, "activities", a.ID, keyID, a.Custom)
+}
+
+func scanActivityRow(sc interface{ Scan(...any) error }, a *crm.Activity, keyID *sql.NullInt64) error {
 	var occurred, created int64
 	var by sql.NullInt64
-	err := sc.Scan(&a.ID, &a.CustomerID, &a.Type, &a.Note, &occurred, &by, &created, &a.Custom)
+	err := sc.Scan(&a.ID, &a.CustomerID, &a.Type, &a.Note, &occurred, &by, &created, &a.Custom, keyID)
 	a.OccurredAt, a.CreatedAt, a.CreatedBy = FromMicros(occurred), FromMicros(created), by.Int64
 	return err
 }
@@ -180,7 +206,7 @@ func (t *Tx) Activities(ctx context.Context, tenantID, customerID int64, p Child
 	out := []crm.Activity{}
 	for rows.Next() {
 		var a crm.Activity
-		if err := scanActivity(rows, &a); err != nil {
+		if err := t.scanActivity(ctx, tenantID, rows, &a); err != nil {
 			return nil, errs.Wrap(err, "store.Activities")
 		}
 		out = append(out, a)
@@ -192,23 +218,30 @@ func (t *Tx) Activities(ctx context.Context, tenantID, customerID int64, p Child
 func (t *Tx) Activity(ctx context.Context, tenantID, id int64) (crm.Activity, error) {
 	var a crm.Activity
 	row := t.tx.QueryRowContext(ctx, `SELECT `+activityCols+` FROM activities WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	if err := scanActivity(row, &a); err != nil {
+	if err := t.scanActivity(ctx, tenantID, row, &a); err != nil {
 		return a, t.notFound(err, "store.Activity", "activity")
 	}
 	return a, nil
 }
 
-// SaveActivity inserts (ID 0) or updates an activity.
+// SaveActivity inserts (ID 0) or updates an activity, its sensitive
+// custom values sealed as SaveDeal seals a deal's.
 func (t *Tx) SaveActivity(ctx context.Context, tenantID int64, a *crm.Activity, now time.Time) error {
 	if a.ID == 0 {
 		a.CreatedAt = now
 		id, err := t.insert(ctx, "store.SaveActivity", `INSERT INTO activities (tenant_id, customer_id, type, note, occurred_at, created_by, created_at, custom)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenantID, a.CustomerID, a.Type, a.Note, Micros(a.OccurredAt), nullID(&a.CreatedBy), Micros(now), a.Custom)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenantID, a.CustomerID, a.Type, a.Note, Micros(a.OccurredAt), nullID(&a.CreatedBy), Micros(now), t.clearCustom(a.Custom))
 		a.ID = id
+		if err != nil || !t.Sealing() {
+			return err
+		}
+	}
+	sec, err := t.sealRow(ctx, tenantID, access.Activity, "activities", a.ID, "", "", "", a.Custom)
+	if err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, "store.SaveActivity", `UPDATE activities SET type = $1, note = $2, occurred_at = $3, custom = $4 WHERE tenant_id = $5 AND id = $6`,
-		a.Type, a.Note, Micros(a.OccurredAt), a.Custom, tenantID, a.ID)
+	res, err := t.exec(ctx, "store.SaveActivity", `UPDATE activities SET type = $1, note = $2, occurred_at = $3, custom = $4, key_id = $5 WHERE tenant_id = $6 AND id = $7`,
+		a.Type, a.Note, Micros(a.OccurredAt), sec.custom, sec.keyID, tenantID, a.ID)
 	if err != nil {
 		return err
 	}

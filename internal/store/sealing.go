@@ -196,6 +196,16 @@ func (t *Tx) openRow(ctx context.Context, tenantID int64, table string, id int64
 	return nil
 }
 
+// clearCustom is what a new row's insert writes of its custom values:
+// all of them without a sealer; with one, none, since sealed values are
+// bound to the row's id, which the insert makes (they follow in an update).
+func (t *Tx) clearCustom(c crm.Custom) crm.Custom {
+	if t.Sealing() {
+		return nil
+	}
+	return c
+}
+
 // sensitiveKeysMemo is the transaction's memo of a tenant's custom fields
 // marked sensitive, by object.
 type sensitiveKeysMemo struct {

@@ -17,7 +17,21 @@ import (
 // holds the row, so an edit made meanwhile is never overwritten.
 
 // SealedTables are the tables whose rows hold sealed columns.
-var SealedTables = []string{"customers", "contacts"}
+var SealedTables = []string{"customers", "contacts", "deals", "activities"}
+
+// sealedTables say, for each, what a re-seal reads: the object whose
+// custom fields it holds, its columns, the condition of a row holding
+// something in clear, and which of phone, e-mail and address it has.
+var sealedTables = map[string]struct {
+	object               access.Object
+	cols, clear          string
+	contactish, location bool
+}{
+	"customers":  {access.Customer, customerCols, `(phone <> '' OR email <> '' OR address <> '' OR custom <> '{}')`, true, true},
+	"contacts":   {access.Contact, contactCols, `(phone <> '' OR email <> '' OR custom <> '{}')`, true, false},
+	"deals":      {access.Deal, dealCols, `custom <> '{}'`, false, false},
+	"activities": {access.Activity, activityCols, `custom <> '{}'`, false, false},
+}
 
 // RowRef names one row of a sealed table.
 type RowRef struct {
@@ -25,7 +39,7 @@ type RowRef struct {
 }
 
 func checkSealedTable(table string) error {
-	if table != "customers" && table != "contacts" {
+	if _, ok := sealedTables[table]; !ok {
 		return errs.E(errs.Internal, "invalid_table", "%q has no sealed columns", table)
 	}
 	return nil
@@ -92,10 +106,8 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 	if !t.Sealing() {
 		return out, errs.E(errs.Internal, "no_master_key", "no master key is configured, so nothing can be sealed")
 	}
-	cols, which := customerCols, `key_id IS NULL AND (phone <> '' OR email <> '' OR address <> '' OR custom <> '{}')`
-	if b.Table == "contacts" {
-		cols, which = contactCols, `key_id IS NULL AND (phone <> '' OR email <> '' OR custom <> '{}')`
-	}
+	def := sealedTables[b.Table]
+	which := `key_id IS NULL AND ` + def.clear
 	args := []any{b.TenantID, b.After}
 	if !b.Clear {
 		which = `key_id IS NOT NULL AND key_id <> $3`
@@ -106,28 +118,17 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 		lock = ` FOR UPDATE`
 	}
 	// The bare bound on id lets the scan start where the last batch ended
-	// (the primary key, or the key index's run of one key, is in id order).
-	rows, err := t.query(ctx, "store.Reseal", `SELECT tenant_id, `+cols+` FROM `+b.Table+` WHERE tenant_id = $1 AND `+which+`
+	// (the primary key is in id order).
+	rows, err := t.query(ctx, "store.Reseal", `SELECT tenant_id, `+def.cols+` FROM `+b.Table+` WHERE tenant_id = $1 AND `+which+`
 		AND id > $2 ORDER BY id LIMIT `+itoa(b.Limit)+lock, args...)
 	if err != nil {
 		return out, err
 	}
 	// Read them all before writing: PostgreSQL runs one statement at a
 	// time on a connection.
-	type held struct {
-		tenantID int64
-		keyID    sql.NullInt64
-		customer crm.Customer
-		contact  crm.Contact
-	}
-	var batch []held
+	var batch []heldRow
 	for rows.Next() {
-		var h held
-		if b.Table == "customers" {
-			err = scanCustomerRow(prefixed{rows, &h.tenantID}, &h.customer, &h.keyID)
-		} else {
-			err = scanContactRow(prefixed{rows, &h.tenantID}, &h.contact, &h.keyID)
-		}
+		h, err := scanHeld(b.Table, rows)
 		if err != nil {
 			rows.Close()
 			return out, errs.Wrap(err, "store.Reseal")
@@ -140,22 +141,21 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 	}
 	resealed := make([]sealedRow, 0, len(batch))
 	for _, h := range batch {
-		var sec secrets
-		ref := RowRef{h.tenantID, h.customer.ID}
-		if b.Table == "customers" {
-			c := &h.customer
-			if err = t.openRow(ctx, h.tenantID, "customers", c.ID, h.keyID, c.Custom, sealedField{"phone", &c.Phone}, sealedField{"email", &c.Email}, sealedField{"address", &c.Address}); err == nil {
-				sec, err = t.sealRow(ctx, h.tenantID, access.Customer, "customers", c.ID, c.Phone, c.Email, c.Address, c.Custom)
-			}
-		} else {
-			c := &h.contact
-			ref.ID = c.ID
-			if err = t.openRow(ctx, h.tenantID, "contacts", c.ID, h.keyID, c.Custom, sealedField{"phone", &c.Phone}, sealedField{"email", &c.Email}); err == nil {
-				sec, err = t.sealRow(ctx, h.tenantID, access.Contact, "contacts", c.ID, c.Phone, c.Email, "", c.Custom)
-			}
+		var fields []sealedField
+		if def.contactish {
+			fields = append(fields, sealedField{"phone", &h.phone}, sealedField{"email", &h.email})
 		}
+		if def.location {
+			fields = append(fields, sealedField{"address", &h.address})
+		}
+		var sec secrets
+		err := t.openRow(ctx, h.tenantID, b.Table, h.id, h.keyID, h.custom, fields...)
+		if err == nil {
+			sec, err = t.sealRow(ctx, h.tenantID, def.object, b.Table, h.id, h.phone, h.email, h.address, h.custom)
+		}
+		ref := RowRef{h.tenantID, h.id}
 		out.Read++
-		out.Last = ref.ID
+		out.Last = h.id
 		if e := errs.As(err); e != nil && (e.Code == "unseal_failed" || e.Code == "data_key_missing") {
 			out.Failed = append(out.Failed, ref)
 			continue
@@ -163,7 +163,7 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 		if err != nil {
 			return out, err
 		}
-		resealed = append(resealed, sealedRow{ref.ID, sec})
+		resealed = append(resealed, sealedRow{h.id, sec})
 	}
 	if err := t.writeSecretsBatch(ctx, b.Table, b.TenantID, resealed, b.Clear); err != nil {
 		return out, err
@@ -186,8 +186,13 @@ func (t *Tx) writeSecretsBatch(ctx context.Context, table string, tenantID int64
 	if len(rows) == 0 {
 		return nil
 	}
-	cols := []string{"phone", "email", "custom"}
-	if table == "customers" {
+	def := sealedTables[table]
+	indexes = indexes && def.contactish
+	cols := []string{"custom"}
+	if def.contactish {
+		cols = append(cols, "phone", "email")
+	}
+	if def.location {
 		cols = append(cols, "address")
 	}
 	if indexes {
@@ -196,8 +201,11 @@ func (t *Tx) writeSecretsBatch(ctx context.Context, table string, tenantID int64
 	b := newQueryBuilder(tenantID)
 	values := make([]string, len(rows))
 	for i, r := range rows {
-		v := []string{"CAST(" + b.arg(r.id) + " AS BIGINT)", "CAST(" + b.arg(r.sec.keyID) + " AS BIGINT)", b.arg(r.sec.phone), b.arg(r.sec.email), b.arg(r.sec.custom)}
-		if table == "customers" {
+		v := []string{"CAST(" + b.arg(r.id) + " AS BIGINT)", "CAST(" + b.arg(r.sec.keyID) + " AS BIGINT)", b.arg(r.sec.custom)}
+		if def.contactish {
+			v = append(v, b.arg(r.sec.phone), b.arg(r.sec.email))
+		}
+		if def.location {
 			v = append(v, b.arg(r.sec.address))
 		}
 		if indexes {
@@ -212,6 +220,42 @@ func (t *Tx) writeSecretsBatch(ctx context.Context, table string, tenantID int64
 	_, err := t.exec(ctx, "store.writeSecretsBatch", `WITH v (id, key_id, `+strings.Join(cols, ", ")+`) AS (VALUES `+strings.Join(values, ", ")+`)
 		UPDATE `+table+` SET `+strings.Join(set, ", ")+` FROM v WHERE `+table+`.tenant_id = $1 AND `+table+`.id = v.id`, b.args...)
 	return err
+}
+
+// heldRow is a row of a sealed table as a re-seal reads it.
+type heldRow struct {
+	tenantID, id          int64
+	keyID                 sql.NullInt64
+	phone, email, address string
+	custom                crm.Custom
+}
+
+// scanHeld reads a row of one of the sealed tables, its tenant first.
+func scanHeld(table string, sc interface{ Scan(...any) error }) (heldRow, error) {
+	var h heldRow
+	p := prefixed{sc, &h.tenantID}
+	switch table {
+	case "customers":
+		var c crm.Customer
+		err := scanCustomerRow(p, &c, &h.keyID)
+		h.id, h.phone, h.email, h.address, h.custom = c.ID, c.Phone, c.Email, c.Address, c.Custom
+		return h, err
+	case "contacts":
+		var c crm.Contact
+		err := scanContactRow(p, &c, &h.keyID)
+		h.id, h.phone, h.email, h.custom = c.ID, c.Phone, c.Email, c.Custom
+		return h, err
+	case "deals":
+		var d crm.Deal
+		err := scanDealRow(p, &d, &h.keyID)
+		h.id, h.custom = d.ID, d.Custom
+		return h, err
+	default:
+		var a crm.Activity
+		err := scanActivityRow(p, &a, &h.keyID)
+		h.id, h.custom = a.ID, a.Custom
+		return h, err
+	}
 }
 
 // prefixed scans a row whose first columns come before what sc's caller
