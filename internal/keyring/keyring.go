@@ -147,6 +147,14 @@ var aeads = struct {
 
 const aeadsMax = 4096
 
+// Forget drops a key's AES-GCM instance from memory: a deleted tenant's
+// keys (crypto-shredding) must not live on in the process.
+func Forget(key []byte) {
+	aeads.Lock()
+	delete(aeads.m, string(key))
+	aeads.Unlock()
+}
+
 func gcm(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
 		return nil, errs.E(errs.Internal, "bad_key", "a key is %d bytes, not %d", KeySize, len(key))

@@ -3,8 +3,8 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"steward/internal/audit"
@@ -113,8 +113,10 @@ func (s *Service) deliver(ctx context.Context, a *Actor, out *outgoing) error {
 		outcome, details["reason"] = audit.Failure, errs.As(err).Code
 		if !errors.Is(err, errNoSender) {
 			details["reason"] = "delivery_failed"
+			// Not the error's text: a mail server's reply may echo the
+			// address in any form.
 			s.Log.Error("second-factor code: sending failed", "user_id", out.ref.userID, "channel", out.msg.Channel,
-				"err", strings.ReplaceAll(err.Error(), out.msg.To, "[address]"))
+				"err_type", fmt.Sprintf("%T", err))
 		}
 	}
 	if werr := s.DB.Write(ctx, func(tx *store.Tx) error {

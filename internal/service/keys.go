@@ -76,8 +76,10 @@ func (c *dataKeyCache) setCurrent(tenantID int64, kind string, id int64, now tim
 func (c *dataKeyCache) forgetTenant(tenantID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k := range c.keys {
+	for k, key := range c.keys {
 		if k[0] == tenantID {
+			keyring.Forget(key)
+			clear(key)
 			delete(c.keys, k)
 		}
 	}

@@ -338,3 +338,62 @@ func TestResealUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// A custom field marked sensitive after it holds values has them sealed
+// in place, in the background, and they read back as they were.
+func TestFieldMarkedSensitiveIsSealed(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			db, dsn := storetest.OpenAt(t, e)
+			raw := rawDB(t, e, dsn)
+			now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+			svc := newService(db, &now)
+			t.Cleanup(svc.Wait)
+			tn, adm, err := svc.CreateTenant(ctx, service.NewTenant{Slug: "mark", Name: "Mark Co", AdminEmail: "a@mark.example",
+				AdminPassword: "correct-horse-battery-staple"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := must[*service.Actor](t)(svc.ActorFor(ctx, tn.ID, adm.ID))
+			obj, key, typ, label, no, yes := access.Customer, "passport", fields.Text, "Passport", false, true
+			must[fields.Field](t)(svc.SaveField(ctx, admin, access.Customer, "", service.FieldInput{Object: &obj, Key: &key, Type: &typ,
+				LabelEn: &label, LabelZh: &label, Sensitive: &no}))
+			admin = must[*service.Actor](t)(svc.ActorFor(ctx, tn.ID, adm.ID))
+			var ids []int64
+			for i := range 3 {
+				name := fmt.Sprintf("Customer %d", i)
+				c := must[crm.Customer](t)(svc.CreateCustomer(ctx, admin, crm.CustomerInput{Name: &name, Custom: crm.Custom{"passport": fmt.Sprintf("E%08d", i)}}))
+				ids = append(ids, c.ID)
+			}
+			stored := func(id int64) string {
+				var custom string
+				if err := raw.QueryRow(`SELECT custom FROM customers WHERE id = $1`, id).Scan(&custom); err != nil {
+					t.Fatal(err)
+				}
+				return custom
+			}
+			if !strings.Contains(stored(ids[0]), "E00000000") {
+				t.Fatalf("a value of a field not sensitive is stored as %q", stored(ids[0]))
+			}
+			must[fields.Field](t)(svc.SaveField(ctx, admin, access.Customer, key, service.FieldInput{Sensitive: &yes}))
+			svc.Wait()
+			for i, id := range ids {
+				if c := stored(id); strings.Contains(c, fmt.Sprintf("E%08d", i)) || !strings.Contains(c, `"sealed"`) {
+					t.Errorf("customer %d's values after the field was marked sensitive: %q", id, c)
+				}
+			}
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				got, err := tx.CustomersByID(ctx, tn.ID, ids)
+				for i, id := range ids {
+					if got[id].Custom["passport"] != fmt.Sprintf("E%08d", i) {
+						t.Errorf("customer %d reads %v", id, got[id].Custom)
+					}
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

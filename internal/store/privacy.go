@@ -101,21 +101,26 @@ type PrivacySubject struct {
 
 // PrivacySubjects finds the customers and contacts with this e-mail
 // (compared without case) or phone (compared by its digits). With sealed
-// columns they are found by their blind indexes; in clear, by reading
-// every customer and contact of the tenant: a privacy lookup is rare.
+// columns they are found by their blind indexes, and rows still in clear
+// by reading them: a privacy lookup is rare.
 func (t *Tx) PrivacySubjects(ctx context.Context, tenantID int64, email, phone string) ([]PrivacySubject, error) {
 	const norm = `REPLACE(REPLACE(phone, ' ', ''), '-', '')`
 	match := `(($2 <> '' AND LOWER(email) = $2) OR ($3 <> '' AND ` + norm + ` = $3))`
+	args := []any{tenantID, email, phone}
 	if t.Sealing() {
-		var err error
-		if phone, email, err = t.blindIndexes(ctx, tenantID, phone, email, false); err != nil {
+		phoneIdx, emailIdx, err := t.blindIndexes(ctx, tenantID, phone, email, false)
+		if err != nil {
 			return nil, err
 		}
-		match = `(($2 <> '' AND email_bidx = $2) OR ($3 <> '' AND phone_bidx = $3))`
+		// Rows still in clear (key_id NULL: not yet sealed by the sweep at
+		// start) have no index: matched as before, so that a request made
+		// meanwhile misses nobody.
+		match = `((key_id IS NULL AND ` + match + `) OR ($4 <> '' AND email_bidx = $4) OR ($5 <> '' AND phone_bidx = $5))`
+		args = append(args, emailIdx, phoneIdx)
 	}
 	rows, err := t.query(ctx, "store.PrivacySubjects", `SELECT 'customer', id, id, name FROM customers WHERE tenant_id = $1 AND `+match+`
 		UNION ALL SELECT 'contact', id, customer_id, name FROM contacts WHERE tenant_id = $1 AND `+match+`
-		ORDER BY 1 DESC, 2`, tenantID, email, phone)
+		ORDER BY 1 DESC, 2`, args...)
 	if err != nil {
 		return nil, err
 	}

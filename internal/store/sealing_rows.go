@@ -82,6 +82,10 @@ type ResealBatch struct {
 	TenantID, Current int64
 	After             int64
 	Limit             int
+	// Field, when set, takes instead the rows whose custom values hold
+	// that key: a custom field just marked sensitive has its values
+	// sealed in place.
+	Field string
 }
 
 // ResealResult is what one re-seal transaction did.
@@ -109,7 +113,11 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 	def := sealedTables[b.Table]
 	which := `key_id IS NULL AND ` + def.clear
 	args := []any{b.TenantID, b.After}
-	if !b.Clear {
+	switch {
+	case b.Field != "":
+		which = `custom LIKE $3`
+		args = append(args, `%"`+b.Field+`":%`) // keys are [a-z0-9_]: "_" matching any character only widens the net
+	case !b.Clear:
 		which = `key_id IS NOT NULL AND key_id <> $3`
 		args = append(args, b.Current)
 	}
@@ -165,7 +173,7 @@ func (t *Tx) Reseal(ctx context.Context, b ResealBatch) (ResealResult, error) {
 		}
 		resealed = append(resealed, sealedRow{h.id, sec})
 	}
-	if err := t.writeSecretsBatch(ctx, b.Table, b.TenantID, resealed, b.Clear); err != nil {
+	if err := t.writeSecretsBatch(ctx, b.Table, b.TenantID, resealed, b.Clear || b.Field != ""); err != nil {
 		return out, err
 	}
 	out.Sealed = len(resealed)
