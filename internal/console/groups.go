@@ -194,8 +194,7 @@ func (c *Console) addGroupMember(w http.ResponseWriter, r *http.Request, v *view
 	}
 	uid, err := parseID("user_id", r.PostForm.Get("user_id"))
 	if err == nil {
-		members := append(slices.Clone(g.Members), uid)
-		_, err = c.svc.SaveGroup(r.Context(), v.act, g.ID, org.GroupInput{Members: &members})
+		_, err = c.svc.AddGroupMember(r.Context(), v.act, g.ID, uid)
 		if e := errs.As(err); e.Field != "" {
 			err = errs.Field("user_id", e.Code, "%s", e.Message)
 		}
@@ -209,11 +208,13 @@ func (c *Console) removeGroupMember(w http.ResponseWriter, r *http.Request, v *v
 		return err
 	}
 	uid, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
-	if err != nil || !slices.Contains(g.Members, uid) {
+	if err != nil {
 		return errs.NotVisible("member")
 	}
-	members := slices.DeleteFunc(slices.Clone(g.Members), func(x int64) bool { return x == uid })
-	_, err = c.svc.SaveGroup(r.Context(), v.act, g.ID, org.GroupInput{Members: &members})
+	_, err = c.svc.RemoveGroupMember(r.Context(), v.act, g.ID, uid)
+	if errs.KindOf(err) == errs.NotFound {
+		return err
+	}
 	return c.afterGroup(w, r, v, g, err, "removed", nil, nil)
 }
 

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"steward/internal/access"
@@ -37,20 +38,51 @@ func (s *Service) Group(ctx context.Context, a *Actor, id int64) (org.Group, err
 
 // SaveGroup creates (id 0) or updates a group.
 func (s *Service) SaveGroup(ctx context.Context, a *Actor, id int64, in org.GroupInput) (org.Group, error) {
+	return s.saveGroup(ctx, a, id, func(g *org.Group) error { return in.Apply(g, id == 0) })
+}
+
+// AddGroupMember and RemoveGroupMember change one member of a group,
+// reading the members inside the change's own transaction with the group
+// held: two administrators editing one group at once cannot undo each
+// other's change, as writing back a list read earlier could.
+func (s *Service) AddGroupMember(ctx context.Context, a *Actor, id, userID int64) (org.Group, error) {
+	return s.saveGroup(ctx, a, id, func(g *org.Group) error {
+		if !slices.Contains(g.Members, userID) {
+			g.Members = append(g.Members, userID)
+		}
+		return nil
+	})
+}
+
+// RemoveGroupMember: see AddGroupMember.
+func (s *Service) RemoveGroupMember(ctx context.Context, a *Actor, id, userID int64) (org.Group, error) {
+	return s.saveGroup(ctx, a, id, func(g *org.Group) error {
+		if !slices.Contains(g.Members, userID) {
+			return errs.NotVisible("member")
+		}
+		g.Members = slices.DeleteFunc(g.Members, func(x int64) bool { return x == userID })
+		return nil
+	})
+}
+
+// saveGroup creates (id 0) or changes a group with change, in one
+// transaction that holds the group while it reads and writes it.
+func (s *Service) saveGroup(ctx context.Context, a *Actor, id int64, change func(*org.Group) error) (org.Group, error) {
 	var g org.Group
 	if err := a.need(access.ManageUsers); err != nil {
 		return g, err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		var before []int64
+		g = org.Group{}
 		if id != 0 {
 			var err error
-			if g, err = tx.Group(ctx, a.TenantID, id); err != nil {
+			if g, err = tx.GroupForUpdate(ctx, a.TenantID, id); err != nil {
 				return err
 			}
-			before = g.Members
+			before = slices.Clone(g.Members)
 		}
-		if err := in.Apply(&g, id == 0); err != nil {
+		if err := change(&g); err != nil {
 			return err
 		}
 		for i, uid := range g.Members {

@@ -39,9 +39,24 @@ func (t *Tx) Groups(ctx context.Context, tenantID int64) ([]org.Group, error) {
 
 // Group returns one group with its members.
 func (t *Tx) Group(ctx context.Context, tenantID, id int64) (org.Group, error) {
+	return t.group(ctx, tenantID, id, "")
+}
+
+// GroupForUpdate is Group holding the group's row until the transaction
+// ends (on PostgreSQL; SQLite has one writer), so that a change made from
+// what it read cannot undo another made meanwhile.
+func (t *Tx) GroupForUpdate(ctx context.Context, tenantID, id int64) (org.Group, error) {
+	lock := ""
+	if t.engine == Postgres {
+		lock = " FOR UPDATE"
+	}
+	return t.group(ctx, tenantID, id, lock)
+}
+
+func (t *Tx) group(ctx context.Context, tenantID, id int64, lock string) (org.Group, error) {
 	var g org.Group
 	var created int64
-	err := t.one(ctx, "store.Group", "group", `SELECT id, name, description, created_at FROM groups WHERE tenant_id = $1 AND id = $2`,
+	err := t.one(ctx, "store.Group", "group", `SELECT id, name, description, created_at FROM groups WHERE tenant_id = $1 AND id = $2`+lock,
 		[]any{tenantID, id}, &g.ID, &g.Name, &g.Description, &created)
 	if err != nil {
 		return g, err
