@@ -270,9 +270,12 @@ func (s *Service) reserveCode(ctx context.Context, acc *account, ch store.Challe
 			return err
 		}
 		if !ok {
+			// Refused, not deleted: a parallel request may still be checking
+			// a code under one of the attempts taken, and deleting the
+			// challenge under it failed a right code (TestCodeParallel).
+			// A challenge with no attempt left accepts nothing, and expires.
 			reason = "challenge_used_up"
-			_, err := tx.DeleteChallenge(ctx, ch.TenantID, ch.ID)
-			return err
+			return nil
 		}
 		if reason, err = s.reserveAttempt(ctx, tx, acc, now); err != nil || reason == "" {
 			return err
