@@ -26,7 +26,8 @@
 // report, the audit trail with its verification, the sharing and
 // restriction rules with their editor and its preview of what a rule
 // reaches, the security settings with the export controls beside them,
-// exports (the form on the customer list, progress, downloads, approvals),
+// exports (the form on the customer list, progress, downloads, approvals,
+// and for approvers charts of everyone's exports per day),
 // imports with their reports, and every user's own account: password,
 // authenticator app, recovery codes and sessions. The governance pages (governance.go) hold
 // access review campaigns, least-privilege insights, separation of duties

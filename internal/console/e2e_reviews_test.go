@@ -141,6 +141,17 @@ func TestE2EAccessReview(t *testing.T) {
 	if got := b.text(fmt.Sprintf(`#progress tr[data-reviewer="%d"] .revoked`, s.actor(t, "east.manager@demo.example").UserID)); got != "1" {
 		t.Errorf("the manager's progress shows %q revoked, want 1", got)
 	}
+	// The chart draws the same: the bar of all items has the revocation,
+	// and it is drawn (not merely in the page) with its text alternative.
+	if got := eval[string](b, `document.querySelector('#progress-chart li[data-bar="all"] rect[data-key="revoked"]').dataset.n`); got != "1" {
+		t.Errorf("the progress chart shows %q revoked, want 1", got)
+	}
+	if w := eval[float64](b, `document.querySelector('#progress-chart li[data-bar="all"] svg').getBoundingClientRect().width`); w < 50 {
+		t.Errorf("the progress bar is %.0fpx wide, want it drawn", w)
+	}
+	if alt := eval[string](b, `document.querySelector('#progress-chart li[data-bar="all"] svg').getAttribute("aria-label")`); !strings.Contains(alt, "1 revoked") {
+		t.Errorf("the progress bar's text alternative reads %q", alt)
+	}
 	if st := b.click("#review-close"); st != 400 || b.count1("#close-error") != 1 {
 		t.Errorf("closing without the box ticked: status %d, want 400 with the box marked", st)
 	}

@@ -473,6 +473,7 @@ func TestE2EPhoneLayoutAndLabels(t *testing.T) {
 	cu := s.customers(t, rep)[0]
 	report := s.seedTransfers(t)
 	review := s.draftReview(t, true)
+	s.seedVolumes(t) // the exports page draws its charts
 	b := newBrowser(t, s.URL)
 	b.signIn("admin@demo.example")
 	b.do(chromedp.EmulateViewport(360, 740))

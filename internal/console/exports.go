@@ -30,7 +30,8 @@ type exportsPage struct {
 	ShowMine bool // the user may export, or has exported before
 	Approver bool
 	Pending  []exportRow
-	Error    string // a refused approval or refusal
+	Volumes  *volumeChart // everyone's exports per day, for approvers
+	Error    string       // a refused approval or refusal
 }
 
 // exportRow is one export as the page shows it.
@@ -96,7 +97,8 @@ func (c *Console) exportsPage(r *http.Request, v *view) (*exportsPage, error) {
 	for _, e := range pending {
 		p.Pending = append(p.Pending, c.exportRow(r, v, e, names))
 	}
-	return p, nil
+	p.Volumes, err = c.volumeChart(r, v)
+	return p, err
 }
 
 // exportRow describes an export for the page; names caches the

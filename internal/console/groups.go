@@ -195,9 +195,6 @@ func (c *Console) addGroupMember(w http.ResponseWriter, r *http.Request, v *view
 	uid, err := parseID("user_id", r.PostForm.Get("user_id"))
 	if err == nil {
 		_, err = c.svc.AddGroupMember(r.Context(), v.act, g.ID, uid)
-		if e := errs.As(err); e.Field != "" {
-			err = errs.Field("user_id", e.Code, "%s", e.Message)
-		}
 	}
 	return c.afterGroup(w, r, v, g, err, "added", func(p *groupView) *form { return &p.Add }, nil)
 }

@@ -55,6 +55,7 @@ var adminMessages = map[string][2]string{
 	"done.group.added":     {"Member added.", "成员已添加。"},
 	"done.group.removed":   {"Member removed.", "成员已移除。"},
 	"done.group.deleted":   {"Group deleted.", "群组已删除。"},
+	"err.already_member":   {"", "该用户已是此群组的成员。"},
 	"roles.title":          {"Roles", "角色"},
 	"roles.manage":         {"Create, rename or delete roles", "新建、重命名或删除角色"},
 	"roles.intro":          {"A new role starts empty or as a copy of another: its cells, functions and field rules. Edit its cells in the matrix.", "新角色可以从空白开始，也可以复制另一个角色的权限单元格、系统功能和字段规则。单元格在权限矩阵中编辑。"},

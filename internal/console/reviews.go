@@ -42,13 +42,15 @@ var reviewDone = []string{"created", "started", "closed", "decided"}
 type reviewRow struct {
 	service.Review
 	URL, State, Rule, Policy string
+	Bar                      bar // the progress, drawn
+	Percent                  int // of the items decided
 }
 
 func reviewURL(id int64) string { return "/reviews/" + strconv.FormatInt(id, 10) }
 
 func reviewRowOf(v *view, r service.Review) reviewRow {
 	row := reviewRow{Review: r, URL: reviewURL(r.ID), State: v.T("rv.status." + r.Status), Rule: v.T("rv.rule." + r.Reviewers.Rule),
-		Policy: v.T("rv.undecided." + r.Undecided)}
+		Policy: v.T("rv.undecided." + r.Undecided), Bar: listBar(v, r.Progress), Percent: percent(decided(r.Progress), r.Progress.Total)}
 	if r.Undecided == "escalate" {
 		row.Policy = v.Tf("rv.policy.escalate", r.EscalationDays, v.T("rv.undecided."+r.Fallback))
 	}

@@ -49,6 +49,7 @@ type reviewPage struct {
 	CanStart, CanClose, Oversee bool
 	Evidence                    []option // format → URL
 	Progress                    []progressRow
+	Chart                       *progressChart
 	Filters                     itemFilterView
 	Items                       []itemRow
 	AnyDecidable                bool
@@ -126,6 +127,7 @@ func (c *Console) showReview(w http.ResponseWriter, r *http.Request, v *view, st
 		}
 		p.Progress = append(p.Progress, row)
 	}
+	p.Chart = progressChartOf(v, rv, p.Progress)
 	p.Filters = itemFilterViewOf(v, list)
 	status := http.StatusOK
 	if rv.Status != store.ReviewDraft {

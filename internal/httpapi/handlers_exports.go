@@ -30,6 +30,8 @@ func exportRoutes() []Route {
 		{Method: "GET", Path: "/exports", Summary: "Your exports; ?all=true for everyone's (approve_exports)",
 			Query:    []Param{{"all", "boolean", "everyone's exports (approve_exports)"}, {"status", "string", "only exports in this state"}},
 			Response: service.Page[store.Export]{}, handle: (*API).listExports},
+		{Method: "GET", Path: "/exports/volumes", Summary: "Everyone's exports per UTC day over the last days, by state, with the rows written (approve_exports)",
+			Query: []Param{{"days", "integer", "the span: the last N days, today included, 1-366 (default 30)"}}, Response: service.ExportVolumes{}, handle: (*API).exportVolumes},
 		{Method: "GET", Path: "/exports/{id}", Summary: "One export and its progress", Response: store.Export{}, handle: (*API).getExport},
 		{Method: "POST", Path: "/exports/{id}/approve", Summary: "Approve an export waiting for approval (approve_exports; not your own)",
 			Body: DecisionRequest{}, Response: store.Export{}, handle: (*API).approveExport},
@@ -71,6 +73,26 @@ func (a *API) listExports(w http.ResponseWriter, r *http.Request, act *service.A
 	}
 	es, err := a.svc.Exports(r.Context(), act, all, v.Get("status"))
 	return service.Page[store.Export]{Items: es}, err
+}
+
+func (a *API) exportVolumes(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	v, err := query(r)
+	if err != nil {
+		return nil, err
+	}
+	for k, vals := range v {
+		if k != "days" {
+			return nil, errs.Field(k, "invalid_parameter", "unknown parameter %q", k)
+		}
+		if len(vals) != 1 {
+			return nil, errs.Field(k, "invalid_parameter", "%s may be given once", k)
+		}
+	}
+	days, err := service.ParseVolumeDays(v.Get("days"))
+	if err != nil {
+		return nil, err
+	}
+	return a.svc.ExportVolumes(r.Context(), act, days)
 }
 
 func (a *API) getExport(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {

@@ -264,6 +264,34 @@ func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request, act *service.A
 	return nil, a.svc.DeleteGroup(r.Context(), act, id)
 }
 
+func (a *API) addGroupMember(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	var in GroupMemberRequest
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if in.UserID <= 0 {
+		return nil, errs.Field("user_id", "field_required", "user_id must name a user")
+	}
+	return a.svc.AddGroupMember(r.Context(), act, id, in.UserID)
+}
+
+func (a *API) removeGroupMember(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	uid, err := pathID(r, "user_id")
+	if err != nil {
+		return nil, err
+	}
+	_, err = a.svc.RemoveGroupMember(r.Context(), act, id, uid)
+	return nil, err
+}
+
 func (a *API) listRoles(w http.ResponseWriter, r *http.Request, act *service.Actor) (any, error) {
 	if err := noParams(r); err != nil {
 		return nil, err

@@ -24,13 +24,21 @@ func exportExchanges(c *liveClient, ids liveIDs) {
 	c.call("POST", path("/exports/%d/refuse", second), obj{"reason": "one file is enough"}, http.StatusOK)
 	c.login("mgr@acme.example", "manager-long-password-3")
 	c.call("GET", "/exports", nil, http.StatusOK)
+	var written int64
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if e := c.call("GET", path("/exports/%d", first), nil, http.StatusOK); e["status"] == "done" || time.Now().After(deadline) {
+			written = num(e["rows_written"])
 			break
 		}
 	}
 	c.call("GET", path("/exports/%d/download", first), nil, http.StatusOK)
+	c.wantCode(c.call("GET", "/exports/volumes", nil, http.StatusForbidden), "forbidden")
 	c.login("admin@acme.example", "a-long-enough-password-1")
+	vol := c.call("GET", "/exports/volumes?days=7", nil, http.StatusOK)
+	if tot, _ := vol["total"].(map[string]any); num(tot["exports"]) != 2 || num(tot["done"]) != 1 || num(tot["refused"]) != 1 || num(tot["rows"]) != written {
+		c.t.Errorf("export volumes: total %v, want 2 exports, 1 done of %d rows, 1 refused", tot, written)
+	}
+	c.wantCode(c.call("GET", "/exports/volumes?days=0", nil, http.StatusBadRequest), "invalid_parameter")
 }
 
 // importExchanges covers a dry run, a real import and the run's report.

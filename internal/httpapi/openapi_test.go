@@ -253,6 +253,7 @@ func orgExchanges(c *liveClient) liveIDs {
 	c.call("GET", "/groups", nil, http.StatusOK)
 	c.call("GET", path("/groups/%d", group), nil, http.StatusOK)
 	c.call("PATCH", path("/groups/%d", group), obj{"description": "the top ten"}, http.StatusOK)
+	groupMemberExchanges(c, group, ids.user)
 	c.call("DELETE", path("/groups/%d", group), nil, http.StatusNoContent)
 
 	c.call("GET", "/roles", nil, http.StatusOK)
@@ -340,8 +341,14 @@ type fileBody struct {
 
 func newLiveClient(t *testing.T) *liveClient {
 	t.Helper()
+	return newLiveClientOn(t, store.SQLite)
+}
+
+// newLiveClientOn is newLiveClient over a database of the engine.
+func newLiveClientOn(t *testing.T, e store.Engine) *liveClient {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, store.SQLite)
+	db := storetest.Open(t, e)
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(db, log)
 	svc.Signer = audit.GenerateSigner()

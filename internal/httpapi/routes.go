@@ -24,6 +24,11 @@ type TransferRequest struct {
 	OwnerID int64 `json:"owner_id"`
 }
 
+// GroupMemberRequest is the body of POST /groups/{id}/members.
+type GroupMemberRequest struct {
+	UserID int64 `json:"user_id" doc:"the user to add"`
+}
+
 // CountResponse is a count of records.
 type CountResponse struct {
 	Count int64 `json:"count"`
@@ -71,8 +76,12 @@ func Routes() []Route {
 		{Method: "GET", Path: "/groups", Summary: "The tenant's groups", Response: service.Page[org.Group]{}, handle: (*API).listGroups},
 		{Method: "POST", Path: "/groups", Summary: "Add a group", Body: org.GroupInput{}, Response: org.Group{}, Status: http.StatusCreated, handle: (*API).createGroup},
 		{Method: "GET", Path: "/groups/{id}", Summary: "One group", Response: org.Group{}, handle: (*API).getGroup},
-		{Method: "PATCH", Path: "/groups/{id}", Summary: "Change a group or its members", Body: org.GroupInput{}, Response: org.Group{}, handle: (*API).updateGroup},
+		{Method: "PATCH", Path: "/groups/{id}", Summary: "Change a group, or replace its members (POST and DELETE .../members change one without undoing another's change)", Body: org.GroupInput{}, Response: org.Group{}, handle: (*API).updateGroup},
 		{Method: "DELETE", Path: "/groups/{id}", Summary: "Remove a group", Status: http.StatusNoContent, handle: (*API).deleteGroup},
+		{Method: "POST", Path: "/groups/{id}/members", Summary: "Add one member to a group, leaving the others as they are now (409 if already a member)",
+			Body: GroupMemberRequest{}, Response: org.Group{}, Status: http.StatusCreated, handle: (*API).addGroupMember},
+		{Method: "DELETE", Path: "/groups/{id}/members/{user_id}", Summary: "Take one member out of a group, leaving the others as they are now",
+			Status: http.StatusNoContent, handle: (*API).removeGroupMember},
 
 		{Method: "GET", Path: "/roles", Summary: "Roles with their permission matrix", Response: service.Page[access.Role]{}, handle: (*API).listRoles},
 		{Method: "POST", Path: "/roles", Summary: "Add a role", Body: service.RoleInput{}, Response: access.Role{}, Status: http.StatusCreated, handle: (*API).createRole},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 
 	"steward/internal/access"
 	"steward/internal/errs"
@@ -45,13 +46,21 @@ func (s *Service) SaveGroup(ctx context.Context, a *Actor, id int64, in org.Grou
 // reading the members inside the change's own transaction with the group
 // held: two administrators editing one group at once cannot undo each
 // other's change, as writing back a list read earlier could.
+// A user already in the group is a conflict, not a change: the caller's
+// view of the group was out of date, and nothing is recorded. An unknown
+// user is reported on user_id.
 func (s *Service) AddGroupMember(ctx context.Context, a *Actor, id, userID int64) (org.Group, error) {
-	return s.saveGroup(ctx, a, id, func(g *org.Group) error {
-		if !slices.Contains(g.Members, userID) {
-			g.Members = append(g.Members, userID)
+	g, err := s.saveGroup(ctx, a, id, func(g *org.Group) error {
+		if slices.Contains(g.Members, userID) {
+			return errs.E(errs.Conflict, "already_member", "user %d is already a member of the group", userID)
 		}
+		g.Members = append(g.Members, userID)
 		return nil
 	})
+	if e := errs.As(err); e.Kind == errs.Invalid && strings.HasPrefix(e.Field, "members[") {
+		err = errs.Field("user_id", e.Code, "user_id names no user with id %d", userID)
+	}
+	return g, err
 }
 
 // RemoveGroupMember: see AddGroupMember.
