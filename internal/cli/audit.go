@@ -89,6 +89,7 @@ func auditVerify(ctx context.Context, env Env, args []string) error {
 	}
 	defer db.Close()
 	svc := service.New(db, logger(env.Stderr, "warn"))
+	svc.Signer = signer // verifying chains what is queued first, signing as serve would
 	var tenants []int64
 	err = db.Read(ctx, func(tx *store.Tx) error {
 		if *slug != "" {

@@ -68,6 +68,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	} else if n > 0 {
 		log.Info("sealed second-factor secrets stored in clear by an earlier version", "count", n)
 	}
+	// Every node chains the audit entries its changes queue, and any that a
+	// stopped node or a command left queued (service/audit_chain.go).
+	go svc.RunAuditChainer(ctx)
 	go func() { // beside the requests: a large tenant's rows take a while
 		if n, err := svc.SealClearRows(ctx); err != nil {
 			log.Error("sealing customer and contact values stored in clear", "err", err)

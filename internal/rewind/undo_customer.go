@@ -131,7 +131,8 @@ func undoCustomerUpdate(st *State, e audit.Entry, d details) {
 }
 
 // undoOwner gives the customer back the owner it had: a transfer says so
-// in its before, a handover names who it came from, a return whose it was.
+// in its before, a handover names who it came from, a return whose it was
+// and which pool it was in.
 func undoOwner(st *State, e audit.Entry, d details) {
 	var owner int64
 	switch e.Action {
@@ -141,8 +142,12 @@ func undoOwner(st *State, e audit.Entry, d details) {
 		owner = before.id("owner_id")
 	case "customer.handover":
 		owner = d.id("from")
-	default:
+	default: // a return: whose it was, and the pool it was in before
 		owner = d.id("owner_id")
+		// A transfer does not take a customer out of its pool, so an owned
+		// customer may sit in one. Returns recorded before they said so
+		// are read as leaving none, which owned customers usually do.
+		st.Customer.PoolID = d.id("previous_pool_id")
 	}
 	st.Customer.OwnerID = owner
 }

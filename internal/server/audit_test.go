@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,6 +35,30 @@ func openNode(t *testing.T, e store.Engine) (*store.DB, *sql.DB) {
 	return db, raw
 }
 
+// failInserts makes every insert into table fail, as a full disk or a
+// broken constraint would, until the function it returns is called.
+func failInserts(t *testing.T, e store.Engine, raw *sql.DB, table string) func() {
+	t.Helper()
+	stmts := []string{`CREATE TRIGGER fail_inserts BEFORE INSERT ON ` + table + ` BEGIN SELECT RAISE(ABORT, 'injected fault'); END`}
+	drop := `DROP TRIGGER fail_inserts`
+	if e == store.Postgres {
+		stmts = []string{`CREATE OR REPLACE FUNCTION fail_inserts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER fail_inserts BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION fail_inserts()`}
+		drop += ` ON ` + table
+	}
+	for _, q := range stmts {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() {
+		t.Helper()
+		if _, err := raw.Exec(drop); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // If the audit record cannot be written, the change fails and nothing of it stays.
 func TestAuditFailureRollsBackTheChange(t *testing.T) {
 	for _, e := range storetest.Engines() {
@@ -42,16 +67,7 @@ func TestAuditFailureRollsBackTheChange(t *testing.T) {
 			env := start(t, db)
 			admin := env.tenant("acme")
 			cust := admin.mkCustomer("Initech")
-			trigger := []string{`CREATE TRIGGER audit_fail BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'injected fault'); END`}
-			if e == store.Postgres {
-				trigger = []string{`CREATE FUNCTION audit_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql`,
-					`CREATE TRIGGER audit_fail BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_fail()`}
-			}
-			for _, q := range trigger {
-				if _, err := raw.Exec(q); err != nil {
-					t.Fatal(err)
-				}
-			}
+			heal := failInserts(t, e, raw, "audit_queue")
 			for _, req := range []struct {
 				method, path string
 				body         any
@@ -65,9 +81,7 @@ func TestAuditFailureRollsBackTheChange(t *testing.T) {
 					t.Errorf("%s %s with audit failing: got %d %s, want 500", req.method, req.path, r.status, r.body)
 				}
 			}
-			if _, err := raw.Exec(`DROP TRIGGER audit_fail` + map[bool]string{true: " ON audit_events", false: ""}[e == store.Postgres]); err != nil {
-				t.Fatal(err)
-			}
+			heal()
 			var c struct{ Name string }
 			admin.must("GET", p("/customers/%d", cust), nil, 200, &c)
 			var cnt struct{ Count int64 }
@@ -83,6 +97,58 @@ func TestAuditFailureRollsBackTheChange(t *testing.T) {
 			admin.must("GET", "/audit/verify", nil, 200, &rep)
 			if !rep.OK {
 				t.Errorf("trail does not verify after the failed writes")
+			}
+		})
+	}
+}
+
+// A change records its entry in the audit queue; if moving entries onto the
+// chain fails (here the chain's table refuses rows), changes still succeed
+// with their entries kept in the queue, readers of the trail fail rather
+// than show less than what committed, and once the fault is gone every
+// entry is chained and the trail verifies.
+func TestAuditChainingFaultKeepsEntries(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			db, raw := openNode(t, e)
+			env := start(t, db)
+			admin := env.tenant("acme")
+			cust := admin.mkCustomer("Initech")
+			admin.must("GET", "/audit/verify", nil, 200, nil) // chains what the set-up queued
+			heal := failInserts(t, e, raw, "audit_events")
+			admin.must("PATCH", p("/customers/%d", cust), map[string]any{"name": "Changed"}, 200, nil)
+			admin.must("POST", "/customers", map[string]any{"name": "New"}, 201, nil)
+			if r := admin.do("GET", "/audit/events", nil); r.status != 500 || r.errCode() != "internal" {
+				t.Errorf("reading the trail while chaining fails: got %d %s, want 500", r.status, r.body)
+			}
+			var queued int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM audit_queue WHERE action IN ('customer.update', 'customer.create')`).Scan(&queued); err != nil {
+				t.Fatal(err)
+			}
+			if queued != 2 {
+				t.Errorf("%d of the 2 acknowledged changes' entries are queued", queued)
+			}
+			heal()
+			var page struct {
+				Items []struct {
+					Action   string
+					TargetID string `json:"target_id"`
+				}
+			}
+			admin.must("GET", "/audit/events?action=customer.update", nil, 200, &page)
+			if len(page.Items) != 1 || page.Items[0].TargetID != strconv.FormatInt(cust, 10) {
+				t.Errorf("after the fault, customer.update entries: %+v", page.Items)
+			}
+			var rep struct {
+				OK      bool  `json:"ok"`
+				Entries int64 `json:"entries"`
+			}
+			admin.must("GET", "/audit/verify", nil, 200, &rep)
+			if !rep.OK {
+				t.Errorf("trail does not verify after the fault: %+v", rep)
+			}
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM audit_queue`).Scan(&queued); err != nil || queued != 0 {
+				t.Errorf("%d entries left queued (%v)", queued, err)
 			}
 		})
 	}

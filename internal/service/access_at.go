@@ -50,6 +50,9 @@ type AccessAt struct {
 // view_audit, and is itself recorded (audit.access_at). A moment later than
 // now is refused: the answer for now is Explain's.
 func (s *Service) AccessAt(ctx context.Context, a *Actor, customerID int64, at time.Time) (AccessAt, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return AccessAt{}, err
+	}
 	out := AccessAt{CustomerID: customerID, At: at.UTC(), Users: []rewind.Access{}, Gaps: []rewind.Gap{}}
 	if err := a.need(access.ViewAudit); err != nil {
 		return out, err

@@ -243,7 +243,7 @@ func legacyGrant(t *testing.T, f *requestFixture, userID int64, key string, exp 
 		details, _ := json.Marshal(map[string]any{"role": key, "expires_at": exp, "reason": ""})
 		e := audit.Entry{TenantID: f.tenant, At: *f.now, ActorType: "user", ActorID: f.admin.UserID, Action: "role.grant", TargetType: "user",
 			TargetID: strconv.FormatInt(userID, 10), Outcome: audit.Success, Details: details}
-		if err := tx.AppendAudit(ctx, &e, store.AuditLinks{User: userID}); err != nil {
+		if err := tx.QueueAudit(ctx, &e, store.AuditLinks{User: userID}); err != nil {
 			return err
 		}
 		return tx.BumpPolicy(ctx, f.tenant)

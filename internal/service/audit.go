@@ -43,12 +43,13 @@ type event struct {
 	links      store.AuditLinks
 }
 
-// checkpointEvery is how often, in entries, a tenant's chain is signed
-// inline; the periodic job signs whatever is left.
+// checkpointEvery is how often, in entries, the chainer signs a tenant's
+// chain; the periodic job signs whatever is left.
 const checkpointEvery = 100
 
-// record appends an audit entry in tx. If it fails, the caller's change
-// fails with it: no change without its record.
+// record writes an audit entry in tx, queued to be chained once tx commits
+// (audit_chain.go). If it fails, the caller's change fails with it: no
+// change without its record.
 func (s *Service) record(ctx context.Context, tx *store.Tx, a *Actor, tenantID int64, ev event) error {
 	details, err := json.Marshal(ev.details)
 	if err != nil {
@@ -69,14 +70,17 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, a *Actor, tenantID i
 	if a != nil {
 		e.ActorType, e.ActorID, e.SessionID = "user", a.UserID, a.SessionID
 	}
-	if err := tx.AppendAudit(ctx, &e, ev.links); err != nil {
+	if err := tx.QueueAudit(ctx, &e, ev.links); err != nil {
 		return err
 	}
-	if e.Seq%checkpointEvery == 0 && s.Signer != nil {
-		return s.checkpoint(ctx, tx, tenantID, e.Seq, e.Hash)
+	if _, ok := tx.Memo(chainNudgeKey{}); !ok {
+		tx.SetMemo(chainNudgeKey{}, true)
+		tx.AfterCommit(s.nudgeChainer)
 	}
 	return nil
 }
+
+type chainNudgeKey struct{}
 
 // rec is record for an actor's own tenant.
 func (s *Service) rec(ctx context.Context, tx *store.Tx, a *Actor, ev event) error {
@@ -116,6 +120,9 @@ func (s *Service) tenantIDs(ctx context.Context) ([]int64, error) {
 // CheckpointAll signs the head of every tenant's chain that moved since its
 // last checkpoint. Run periodically; running it twice at once is harmless.
 func (s *Service) CheckpointAll(ctx context.Context) (int, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return 0, err
+	}
 	if s.Signer == nil {
 		return 0, nil
 	}
@@ -147,6 +154,9 @@ func (s *Service) CheckpointAll(ctx context.Context) (int, error) {
 // VerifyAudit checks a tenant's whole retained trail against its hashes,
 // its head and its signed checkpoints.
 func (s *Service) VerifyAudit(ctx context.Context, tenantID int64, pub ed25519.PublicKey) (audit.Report, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return audit.Report{}, err
+	}
 	var rep audit.Report
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		start, err := tx.AuditRetention(ctx, tenantID)
@@ -189,6 +199,9 @@ func (s *Service) VerifyOwnAudit(ctx context.Context, a *Actor) (audit.Report, e
 // AuditEvents lists the trail for holders of view_audit. Reading the trail
 // is itself recorded, with the filter used.
 func (s *Service) AuditEvents(ctx context.Context, a *Actor, q store.AuditQuery) ([]audit.Entry, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.need(access.ViewAudit); err != nil {
 		return nil, err
 	}
@@ -207,6 +220,9 @@ func (s *Service) AuditEvents(ctx context.Context, a *Actor, q store.AuditQuery)
 // user could do: roles granted and taken, moves, shares and team
 // memberships naming them, and changes to the roles they hold.
 func (s *Service) PermissionHistory(ctx context.Context, a *Actor, userID int64, q store.AuditQuery) ([]audit.Entry, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return nil, err
+	}
 	if userID != a.UserID {
 		if err := a.needAny(access.ViewAudit, access.ManageUsers); err != nil {
 			return nil, err
@@ -234,6 +250,9 @@ func (s *Service) PermissionHistory(ctx context.Context, a *Actor, userID int64,
 // AccessHistory lists, newest first, who was granted or lost access to a
 // customer and when. It needs view_audit, or the share action on the customer.
 func (s *Service) AccessHistory(ctx context.Context, a *Actor, customerID int64, q store.AuditQuery) ([]audit.Entry, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return nil, err
+	}
 	q.SubjectCust = customerID
 	var out []audit.Entry
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {

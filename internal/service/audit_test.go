@@ -152,8 +152,8 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 	}
 }
 
-// Appends from several app nodes at once (each its own connection pool)
-// form one chain without gaps.
+// Appends from several app nodes at once (each its own connection pool),
+// each node's chainer running meanwhile, form one chain without gaps.
 func TestAuditConcurrentWriters(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
@@ -161,6 +161,8 @@ func TestAuditConcurrentWriters(t *testing.T) {
 			ctx := context.Background()
 			var wg sync.WaitGroup
 			errc := make(chan error, 64)
+			nodes := []*service.Service{f.svc}
+			begin := make(chan struct{})
 			for w := 0; w < 8; w++ {
 				wg.Add(1)
 				node := f.svc
@@ -173,9 +175,11 @@ func TestAuditConcurrentWriters(t *testing.T) {
 					now := time.Now()
 					node = newService(db, &now)
 					node.Signer = f.svc.Signer // nodes share one signing key
+					nodes = append(nodes, node)
 				}
 				go func() {
 					defer wg.Done()
+					<-begin
 					a, err := node.ActorFor(ctx, f.tenant, 1)
 					if err != nil {
 						errc <- err
@@ -190,7 +194,17 @@ func TestAuditConcurrentWriters(t *testing.T) {
 					}
 				}()
 			}
+			// Every node's chainer runs beside the writers, as in serve.
+			chainCtx, stopChainers := context.WithCancel(ctx)
+			var chainers sync.WaitGroup
+			for _, node := range nodes {
+				chainers.Add(1)
+				go func() { defer chainers.Done(); node.RunAuditChainer(chainCtx) }()
+			}
+			close(begin)
 			wg.Wait()
+			stopChainers()
+			chainers.Wait()
 			close(errc)
 			for err := range errc {
 				t.Fatal(err)

@@ -15,7 +15,9 @@ import (
 func (s *Service) AuditTenants(ctx context.Context) ([]int64, error) { return s.tenantIDs(ctx) }
 
 // AuditAfter returns up to limit committed entries of a tenant's trail
-// after position after, in order.
+// after position after, in order. It follows the chain as the node's
+// chainer extends it, and does not chain queued entries itself: the
+// stream polls, and the chainer is never more than a poll behind.
 func (s *Service) AuditAfter(ctx context.Context, tenantID, after int64, limit int) ([]audit.Entry, error) {
 	var out []audit.Entry
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {

@@ -148,6 +148,9 @@ func CheckComplianceQuery(q ComplianceQuery) error {
 // Compliance builds the report for the actor's tenant. It needs
 // view_audit, and is itself recorded (report.compliance).
 func (s *Service) Compliance(ctx context.Context, a *Actor, q ComplianceQuery) (ComplianceReport, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return ComplianceReport{}, err
+	}
 	var rep ComplianceReport
 	if err := a.need(access.ViewAudit); err != nil {
 		return rep, err

@@ -26,11 +26,17 @@ func UpdateCustomerWithoutAudit(ctx context.Context, s *Service, a *Actor, id in
 		if err != nil {
 			return err
 		}
-		changed, err := in.Apply(&c, false)
+		changed, err := applyInput(a, access.Customer, in, in.Custom, &c.Custom, false, func() ([]string, error) { return in.Apply(&c, false) })
 		if err != nil || len(changed) == 0 {
+			if err == nil {
+				err = s.redactOne(ctx, tx, a, &c)
+			}
 			return err
 		}
-		return tx.UpdateCustomer(ctx, a.TenantID, &c, s.now())
+		if err := tx.UpdateCustomer(ctx, a.TenantID, &c, s.now()); err != nil {
+			return err
+		}
+		return s.redactOne(ctx, tx, a, &c)
 	})
 }
 

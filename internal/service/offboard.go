@@ -382,19 +382,30 @@ func (s *Service) handoverPlan(ctx context.Context, tx *store.Tx, a *Actor, user
 	return plan, nil
 }
 
+// nullPool is a customer's pool from CustomerPools, or nil for none.
+func nullPool(pools map[int64]int64, id int64) *int64 {
+	if p, ok := pools[id]; ok {
+		return &p
+	}
+	return nil
+}
+
 // returnTo puts customers back into a pool, audited per customer.
 func (s *Service) returnTo(ctx context.Context, tx *store.Tx, a *Actor, from, poolID int64, ids []int64) (Handover, error) {
 	h := Handover{PoolID: &poolID, CustomerIDs: ids}
+	pools, err := tx.CustomerPools(ctx, a.TenantID, ids) // the pools they leave, for the trail
+	if err != nil {
+		return h, err
+	}
 	if err := tx.ReturnCustomersToPool(ctx, a.TenantID, from, poolID, ids, "offboarding", s.now()); err != nil {
 		return h, err
 	}
 	for _, id := range ids {
 		if err := s.rec(ctx, tx, a, event{action: "customer.return", targetType: "customer", targetID: id, links: store.AuditLinks{Customer: id, User: from},
-			details: map[string]any{"pool_id": poolID, "owner_id": from, "reason": "offboarding"}}); err != nil {
+			details: map[string]any{"pool_id": poolID, "previous_pool_id": nullPool(pools, id), "owner_id": from, "reason": "offboarding"}}); err != nil {
 			return h, err
 		}
 	}
-	var err error
 	h.Counts, err = countsOf(ctx, tx, a.TenantID, ids)
 	return h, err
 }

@@ -251,7 +251,7 @@ func (s *Service) Return(ctx context.Context, a *Actor, customerID int64, in Ret
 			return err
 		}
 		if err := s.rec(ctx, tx, a, event{action: "customer.return", targetType: "customer", targetID: c.ID, links: store.AuditLinks{Customer: c.ID, User: owner},
-			details: map[string]any{"pool_id": *poolID, "owner_id": owner, "reason": reason}}); err != nil {
+			details: map[string]any{"pool_id": *poolID, "previous_pool_id": c.PoolID, "owner_id": owner, "reason": reason}}); err != nil {
 			return err
 		}
 		if c, err = tx.Customer(ctx, a.TenantID, c.ID); err != nil {
@@ -299,7 +299,7 @@ func (s *Service) ReturnIdleCustomers(ctx context.Context) (int, error) {
 						return err
 					}
 					if err := s.record(ctx, tx, nil, t, event{action: "customer.auto_return", targetType: "customer", targetID: id,
-						links: store.AuditLinks{Customer: id, User: deref(c.OwnerID)}, details: map[string]any{"pool_id": p.ID, "owner_id": c.OwnerID, "reason": reason}}); err != nil {
+						links: store.AuditLinks{Customer: id, User: deref(c.OwnerID)}, details: map[string]any{"pool_id": p.ID, "previous_pool_id": c.PoolID, "owner_id": c.OwnerID, "reason": reason}}); err != nil {
 						return err
 					}
 					moved++

@@ -271,6 +271,9 @@ type SubjectExport struct {
 // ExportSubject answers an access request with the subject's data; the
 // request stays open until closed.
 func (s *Service) ExportSubject(ctx context.Context, a *Actor, id int64) (SubjectExport, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return SubjectExport{}, err
+	}
 	var out SubjectExport
 	_, err := s.onRequest(ctx, a, id, "access", func(tx *store.Tx, r *store.PrivacyRequest) (string, string, error) {
 		out = SubjectExport{RequestID: r.ID, GeneratedAt: s.now(), SubjectType: r.SubjectType}

@@ -22,6 +22,9 @@ const closeBatch = 500
 // StartReview makes a draft campaign's items from the current grants of
 // everyone in its scope and opens it for decisions.
 func (s *Service) StartReview(ctx context.Context, a *Actor, id int64) (Review, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return Review{}, err
+	}
 	var out Review
 	if err := a.need(access.RunReviews); err != nil {
 		return out, err

@@ -31,6 +31,9 @@ const (
 // started for its owner, and waits while the owner is not an active
 // holder of run_reviews. It returns how many rounds it started.
 func (s *Service) RecurReviews(ctx context.Context) (int, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return 0, err
+	}
 	var due []store.CampaignRef
 	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error

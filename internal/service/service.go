@@ -42,6 +42,7 @@ type Service struct {
 	subjects   *subjectCache
 	throttle   *throttle // failed sign-ins per client network
 	jobs       sync.WaitGroup
+	chainNudge chan struct{} // wakes the audit chainer (audit_chain.go)
 }
 
 // New returns a service with production defaults.
@@ -49,7 +50,7 @@ func New(db *store.DB, log *slog.Logger) *Service {
 	s := &Service{DB: db, Hasher: authn.NewHasher(4, nil), Log: log,
 		Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 12 * time.Hour, Passwords: authn.DefaultPolicy, subjects: newSubjectCache(),
 		dataKeys: newDataKeyCache(),
-		throttle: newThrottle(authn.DefaultIPRate)}
+		throttle: newThrottle(authn.DefaultIPRate), chainNudge: make(chan struct{}, 1)}
 	db.SetSealer(storeSealer{s})
 	return s
 }

@@ -59,8 +59,16 @@ func TestDeleteTenant(t *testing.T) {
 					t.Errorf("table %s holds tenants' rows and is not in store.TenantTables", table)
 				}
 			}
+			// Part of the demo's trail chained, part still queued.
+			if _, err := svc.ChainAudit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.Exec(`INSERT INTO audit_queue (tenant_id, at, actor_type, actor_id, session_id, source_ip, action, target_type, target_id,
+				outcome, details, request_id) VALUES ($1, 0, 'system', 0, 0, '', 'test.queued', '', '', 'success', '{}', '')`, demoID); err != nil {
+				t.Fatal(err)
+			}
 			before := map[string]int{}
-			for _, table := range []string{"customers", "contacts", "activities", "users", "departments", "data_keys", "audit_events", "legal_holds", "privacy_requests"} {
+			for _, table := range []string{"customers", "contacts", "activities", "users", "departments", "data_keys", "audit_events", "audit_queue", "legal_holds", "privacy_requests"} {
 				before[table] = countRows(t, raw, table, demoID)
 				if before[table] == 0 {
 					t.Fatalf("the demo tenant has no %s: the test deletes nothing there", table)

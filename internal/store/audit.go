@@ -18,56 +18,18 @@ type AuditLinks struct {
 	Customer int64
 }
 
-// The statements of an append, run on every audited change; the store
-// keeps them prepared (stmtcache.go).
+// The statements of chaining (audit_queue.go), run for every batch; the
+// store keeps them prepared (stmtcache.go). On PostgreSQL the head row is
+// locked, so chainers on several app nodes form one chain without gaps;
+// on SQLite the transaction already holds the database's write lock.
 const (
 	auditHeadSQL       = `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1`
 	auditHeadLockedSQL = auditHeadSQL + ` FOR UPDATE`
-	auditInsertSQL     = `INSERT INTO audit_events (tenant_id, seq, at, actor_type, actor_id, session_id,
-		source_ip, action, target_type, target_id, outcome, details, request_id, prev_hash, hash, subject_user, subject_customer)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
+	auditInsertHead    = `INSERT INTO audit_events (tenant_id, seq, at, actor_type, actor_id, session_id,
+		source_ip, action, target_type, target_id, outcome, details, request_id, prev_hash, hash, subject_user, subject_customer) VALUES `
+	auditInsertSQL   = auditInsertHead + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
 	auditMoveHeadSQL = `UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1`
-	// PostgreSQL moves the head and inserts the entry in one round trip
-	// ($1 tenant, $2 seq and $15 hash are the entry's).
-	auditAppendPGSQL = `WITH head AS (UPDATE audit_heads SET seq = $2, hash = $15 WHERE tenant_id = $1) ` +
-		auditInsertSQL + ` RETURNING id`
 )
-
-// AppendAudit seals e onto the end of its tenant's chain and stores it, in
-// the caller's transaction: the entry commits or rolls back with the change
-// it records. On PostgreSQL the head row is locked, so appends from several
-// app nodes form one chain without gaps; on SQLite the transaction already
-// holds the database's write lock.
-func (t *Tx) AppendAudit(ctx context.Context, e *audit.Entry, links AuditLinks) error {
-	const op = "store.AppendAudit"
-	headSQL := auditHeadSQL
-	if t.engine == Postgres {
-		headSQL = auditHeadLockedSQL
-	}
-	var seq int64
-	var hash string
-	if err := t.rowCached(ctx, headSQL, e.TenantID).Scan(&seq, &hash); err != nil {
-		return errs.Wrap(t.notFound(err, op, "audit head"), op)
-	}
-	audit.Seal(e, seq, hash)
-	args := []any{e.TenantID, e.Seq, Micros(e.At), e.ActorType, e.ActorID, e.SessionID, e.SourceIP, e.Action, e.TargetType, e.TargetID,
-		e.Outcome, string(e.Details), e.RequestID, e.PrevHash, e.Hash, nullID(&links.User), nullID(&links.Customer)}
-	if t.engine == Postgres {
-		if err := t.rowCached(ctx, auditAppendPGSQL, args...).Scan(&e.ID); err != nil {
-			return errs.Wrap(t.classify(err, op), op)
-		}
-		return nil
-	}
-	res, err := t.execCached(ctx, op, auditInsertSQL, args...)
-	if err != nil {
-		return errs.Wrap(err, op)
-	}
-	if e.ID, err = res.LastInsertId(); err != nil {
-		return errs.Wrap(err, op)
-	}
-	_, err = t.execCached(ctx, op, auditMoveHeadSQL, e.TenantID, e.Seq, e.Hash)
-	return errs.Wrap(err, op)
-}
 
 // CreateAuditHead starts a tenant's chain.
 func (t *Tx) CreateAuditHead(ctx context.Context, tenantID int64) error {

@@ -60,6 +60,33 @@ func (t *Tx) Customer(ctx context.Context, tenantID, id int64) (crm.Customer, er
 	return c, nil
 }
 
+// CustomerPools returns the pool each of the tenant's customers among ids
+// sits in (absent: none), without reading or opening the rest of the rows.
+func (t *Tx) CustomerPools(ctx context.Context, tenantID int64, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for start := 0; start < len(ids); start += idBatch {
+		batch := ids[start:min(start+idBatch, len(ids))]
+		rows, err := t.query(ctx, "store.CustomerPools", `SELECT id, pool_id FROM customers
+			WHERE tenant_id = $1 AND pool_id IS NOT NULL AND id IN (`+inList(batch)+`)`, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, pool int64
+			if err := rows.Scan(&id, &pool); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "store.CustomerPools")
+			}
+			out[id] = pool
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "store.CustomerPools")
+		}
+	}
+	return out, nil
+}
+
 // CustomersByID returns the customers of the tenant among ids, by id.
 func (t *Tx) CustomersByID(ctx context.Context, tenantID int64, ids []int64) (map[int64]crm.Customer, error) {
 	out := make(map[int64]crm.Customer, len(ids))

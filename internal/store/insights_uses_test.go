@@ -23,7 +23,7 @@ func TestRefreshActionUses(t *testing.T) {
 			if err := db.Write(ctx, func(tx *store.Tx) error {
 				for _, e := range es {
 					e.TenantID, e.Outcome, e.Details, e.TargetType = tenant, audit.Success, []byte("{}"), "customer"
-					if err := tx.AppendAudit(ctx, &e, store.AuditLinks{}); err != nil {
+					if err := tx.ChainAudits(ctx, e.TenantID, []*audit.Entry{&e}, []store.AuditLinks{{}}); err != nil {
 						return err
 					}
 				}

@@ -25,7 +25,7 @@ var TenantTables = []string{
 	"sessions", "api_keys", "group_members", "role_assignments", "role_field_rules", "role_permissions",
 	"pool_departments", "customers", "review_campaigns", "sharing_rules", "restriction_rules", "retention_rules",
 	"sod_rules", "sod_profile", "pools", "groups", "roles", "field_defs", "export_settings", "lifecycle_settings",
-	"security_settings", "audit_action_marks", "audit_action_uses", "audit_checkpoints", "audit_events",
+	"security_settings", "audit_action_marks", "audit_action_uses", "audit_checkpoints", "audit_queue", "audit_events",
 	"audit_heads", "audit_retention", "audit_stream_cursors", "data_keys", "users", "departments",
 }
 
