@@ -71,6 +71,10 @@ func ComputeHash(e Entry) string {
 	if len(details) == 0 {
 		details = json.RawMessage("{}")
 	}
+	if b, ok := appendCanonical(make([]byte, 0, 384+len(details)), e, details); ok {
+		sum := sha256.Sum256(b)
+		return hex.EncodeToString(sum[:])
+	}
 	b, _ := json.Marshal(canonical{V: 1, TenantID: e.TenantID, Seq: e.Seq, At: e.At.UnixMicro(), ActorType: e.ActorType,
 		ActorID: e.ActorID, SessionID: e.SessionID, SourceIP: e.SourceIP, Action: e.Action, TargetType: e.TargetType,
 		TargetID: e.TargetID, Outcome: e.Outcome, Details: details, RequestID: e.RequestID, PrevHash: e.PrevHash})
