@@ -121,6 +121,8 @@ func (c *Console) Handler() http.Handler {
 	mux.Handle("POST /pools", c.private(c.createPool))
 	mux.Handle("GET /pools/{id}", c.private(c.poolDetail))
 	mux.Handle("POST /pools/{id}/claim", c.private(c.claim))
+	mux.Handle("POST /pools/{id}", c.private(c.updatePool))
+	mux.Handle("POST /pools/{id}/delete", c.private(c.deletePool))
 	mux.Handle("GET /admin/{$}", c.private(redirectTo("/admin/users")))
 	mux.Handle("GET /admin/users", c.private(c.userList))
 	c.orgRoutes(mux)

@@ -56,8 +56,11 @@ func (c *Console) poolList(w http.ResponseWriter, r *http.Request, v *view) erro
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("done") == "created" {
+	switch r.URL.Query().Get("done") {
+	case "created":
 		p.Done = v.T("done.pool")
+	case "deleted":
+		p.Done = v.T("done.pool.deleted")
 	}
 	c.render(w, v, http.StatusOK, "pools", p)
 	return nil
@@ -129,30 +132,32 @@ func poolForm(v *view, d *directory, vals map[string]string, checked []string, f
 	return f
 }
 
-func (c *Console) createPool(w http.ResponseWriter, r *http.Request, v *view) error {
+// postedPool reads the pool form.
+func postedPool(r *http.Request) (service.PoolInput, map[string]string, []string, error) {
 	vals := postedMap(r, "name", "holding_cap", "cooldown_days", "auto_return_days")
 	depts := r.PostForm["departments"]
 	in := service.PoolInput{Name: vals["name"]}
-	var err error
 	for _, n := range []struct {
 		name string
 		dst  *int
 	}{{"holding_cap", &in.HoldingCap}, {"cooldown_days", &in.CooldownDays}, {"auto_return_days", &in.AutoReturnDays}} {
+		var err error
 		if *n.dst, err = strconv.Atoi(vals[n.name]); err != nil {
-			err = errs.Field(n.name, "invalid_value", "%s must be a whole number", n.name)
-			break
+			return in, vals, depts, errs.Field(n.name, "invalid_value", "%s must be a whole number", n.name)
 		}
 	}
 	for _, s := range depts {
+		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			break
-		}
-		id, perr := strconv.ParseInt(s, 10, 64)
-		if perr != nil {
-			err = errs.Field("departments", "invalid_reference", "departments names no department")
+			return in, vals, depts, errs.Field("departments", "invalid_reference", "departments names no department")
 		}
 		in.Departments = append(in.Departments, id)
 	}
+	return in, vals, depts, nil
+}
+
+func (c *Console) createPool(w http.ResponseWriter, r *http.Request, v *view) error {
+	in, vals, depts, err := postedPool(r)
 	if err == nil {
 		_, err = c.svc.SavePool(r.Context(), v.act, 0, in)
 	}
@@ -181,6 +186,8 @@ type poolPage struct {
 	CanClaim          bool
 	Claim             form // the reason input every claim button shares
 	Error, Done       string
+	CanManage         bool
+	Edit              form // the pool's settings, for holders of manage_pools
 }
 
 func (c *Console) poolDetail(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -191,6 +198,8 @@ func (c *Console) poolDetail(w http.ResponseWriter, r *http.Request, v *view) er
 	switch r.URL.Query().Get("done") {
 	case "returned":
 		p.Done = v.T("done.returned")
+	case "saved":
+		p.Done = v.T("done.pool.saved")
 	}
 	c.render(w, v, http.StatusOK, "pool", p)
 	return nil
@@ -232,8 +241,88 @@ func (c *Console) loadPool(r *http.Request, v *view) (*poolPage, error) {
 		p.NextURL = base + "?" + url.Values{"cursor": {*page.NextCursor}}.Encode()
 	}
 	p.Claim = form{Prefix: "claim-", Fields: []field{{Name: "reason", Label: v.T("pool.claim.reason"), Kind: "text", Max: 500, Autocomplete: "off"}}}
+	if p.CanManage = v.act.Subject.Can(access.ManagePools); p.CanManage {
+		if err := c.editPoolForm(r, v, p, nil, nil, nil); err != nil {
+			return nil, err
+		}
+	}
 	v.Title = p.Pool.Name
 	return p, nil
+}
+
+// editPoolForm is the pool's settings form, filled from the pool or, after
+// a refused save, from what was posted.
+func (c *Console) editPoolForm(r *http.Request, v *view, p *poolPage, vals map[string]string, depts []string, fe *fieldErr) error {
+	d, err := c.loadDirectory(r.Context(), v.act)
+	if err != nil {
+		return err
+	}
+	if vals == nil {
+		pl := p.Pool
+		vals = map[string]string{"name": pl.Name, "holding_cap": strconv.Itoa(pl.HoldingCap), "cooldown_days": strconv.Itoa(pl.CooldownDays),
+			"auto_return_days": strconv.Itoa(pl.AutoReturnDays)}
+		for _, id := range pl.Departments {
+			depts = append(depts, strconv.FormatInt(id, 10))
+		}
+	}
+	p.Edit = poolForm(v, d, vals, depts, fe)
+	p.Edit.Action, p.Edit.Submit, p.Edit.Prefix = "/pools/"+strconv.FormatInt(p.Pool.ID, 10), v.T("pool.save"), "edit-pool-"
+	return nil
+}
+
+// updatePool saves the pool's settings: its name, member departments,
+// holding cap, cool-down and auto-return (service.SavePool, audited with
+// before and after).
+func (c *Console) updatePool(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.NotVisible("pool")
+	}
+	in, vals, depts, err := postedPool(r)
+	if err == nil {
+		_, err = c.svc.SavePool(r.Context(), v.act, id, in)
+	}
+	if err == nil {
+		http.Redirect(w, r, "/pools/"+strconv.FormatInt(id, 10)+"?done=saved", http.StatusSeeOther)
+		return nil
+	}
+	status, fe, ok := c.formError(r, v, err)
+	if !ok {
+		return err
+	}
+	p, err := c.loadPool(r, v)
+	if err != nil {
+		return err
+	}
+	if err := c.editPoolForm(r, v, p, vals, depts, fe); err != nil {
+		return err
+	}
+	c.render(w, v, status, "pool", p)
+	return nil
+}
+
+// deletePool removes an empty pool; one still holding customers is
+// refused with the service's reason.
+func (c *Console) deletePool(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.NotVisible("pool")
+	}
+	err = c.svc.DeletePool(r.Context(), v.act, id)
+	if err == nil {
+		http.Redirect(w, r, "/pools?done=deleted", http.StatusSeeOther)
+		return nil
+	}
+	if k := errs.KindOf(err); k != errs.Conflict && k != errs.Invalid {
+		return err
+	}
+	p, lerr := c.loadPool(r, v)
+	if lerr != nil {
+		return lerr
+	}
+	p.Error = v.lang.errText(errs.As(err))
+	c.render(w, v, http.StatusConflict, "pool", p)
+	return nil
 }
 
 // claim makes the user the owner of a pool customer and opens its page,
