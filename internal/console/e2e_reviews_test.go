@@ -356,4 +356,9 @@ func TestScreenshotsGovernance(t *testing.T) {
 	shot("insights-dormant")
 	b.open("/sod")
 	shot("sod")
+	b.open(fmt.Sprintf("/reviews/%d", rv.ID))
+	shot("review-progress")
+	s.seedVolumes(t)
+	b.open("/exports")
+	shot("exports")
 }
