@@ -144,10 +144,13 @@ func undoOwner(st *State, e audit.Entry, d details) {
 		owner = d.id("from")
 	default: // a return: whose it was, and the pool it was in before
 		owner = d.id("owner_id")
-		// A transfer does not take a customer out of its pool, so an owned
-		// customer may sit in one. Returns recorded before they said so
-		// are read as leaving none, which owned customers usually do.
-		st.Customer.PoolID = d.id("previous_pool_id")
+		// Neither a claim nor a transfer takes a customer out of its pool,
+		// so the customer returned may have sat in one. Returns recorded
+		// before they said which leave the pool as it is: a customer is
+		// usually returned to the pool it was claimed from.
+		if d.has("previous_pool_id") {
+			st.Customer.PoolID = d.id("previous_pool_id")
+		}
 	}
 	st.Customer.OwnerID = owner
 }

@@ -37,13 +37,19 @@ func openNode(t *testing.T, e store.Engine) (*store.DB, *sql.DB) {
 
 // failInserts makes every insert into table fail, as a full disk or a
 // broken constraint would, until the function it returns is called.
-func failInserts(t *testing.T, e store.Engine, raw *sql.DB, table string) func() {
+// when, if not empty, limits it to the rows it holds for (an SQL
+// condition on NEW).
+func failInserts(t *testing.T, e store.Engine, raw *sql.DB, table, when string) func() {
 	t.Helper()
-	stmts := []string{`CREATE TRIGGER fail_inserts BEFORE INSERT ON ` + table + ` BEGIN SELECT RAISE(ABORT, 'injected fault'); END`}
+	cond := ""
+	if when != "" {
+		cond = ` WHEN (` + when + `)`
+	}
+	stmts := []string{`CREATE TRIGGER fail_inserts BEFORE INSERT ON ` + table + ` FOR EACH ROW` + cond + ` BEGIN SELECT RAISE(ABORT, 'injected fault'); END`}
 	drop := `DROP TRIGGER fail_inserts`
 	if e == store.Postgres {
 		stmts = []string{`CREATE OR REPLACE FUNCTION fail_inserts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql`,
-			`CREATE TRIGGER fail_inserts BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION fail_inserts()`}
+			`CREATE TRIGGER fail_inserts BEFORE INSERT ON ` + table + ` FOR EACH ROW` + cond + ` EXECUTE FUNCTION fail_inserts()`}
 		drop += ` ON ` + table
 	}
 	for _, q := range stmts {
@@ -67,7 +73,7 @@ func TestAuditFailureRollsBackTheChange(t *testing.T) {
 			env := start(t, db)
 			admin := env.tenant("acme")
 			cust := admin.mkCustomer("Initech")
-			heal := failInserts(t, e, raw, "audit_queue")
+			heal := failInserts(t, e, raw, "audit_queue", "")
 			for _, req := range []struct {
 				method, path string
 				body         any
@@ -102,31 +108,46 @@ func TestAuditFailureRollsBackTheChange(t *testing.T) {
 	}
 }
 
-// A change records its entry in the audit queue; if moving entries onto the
-// chain fails (here the chain's table refuses rows), changes still succeed
-// with their entries kept in the queue, readers of the trail fail rather
-// than show less than what committed, and once the fault is gone every
-// entry is chained and the trail verifies.
+// A change records its entry in the audit queue; if moving a tenant's
+// entries onto the chain fails (here the chain's table refuses that
+// tenant's rows), changes still succeed with their entries kept in the
+// queue, readers of that tenant's trail fail rather than show less than
+// what committed, other tenants' trails chain and read as ever, and once
+// the fault is gone every entry is chained and the trails verify.
 func TestAuditChainingFaultKeepsEntries(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			db, raw := openNode(t, e)
 			env := start(t, db)
 			admin := env.tenant("acme")
+			other := env.tenant("other")
 			cust := admin.mkCustomer("Initech")
 			admin.must("GET", "/audit/verify", nil, 200, nil) // chains what the set-up queued
-			heal := failInserts(t, e, raw, "audit_events")
+			var acme int64
+			if err := raw.QueryRow(`SELECT id FROM tenants WHERE slug = 'acme'`).Scan(&acme); err != nil {
+				t.Fatal(err)
+			}
+			heal := failInserts(t, e, raw, "audit_events", "NEW.tenant_id = "+strconv.FormatInt(acme, 10))
 			admin.must("PATCH", p("/customers/%d", cust), map[string]any{"name": "Changed"}, 200, nil)
 			admin.must("POST", "/customers", map[string]any{"name": "New"}, 201, nil)
+			other.mkCustomer("Globex")
 			if r := admin.do("GET", "/audit/events", nil); r.status != 500 || r.errCode() != "internal" {
 				t.Errorf("reading the trail while chaining fails: got %d %s, want 500", r.status, r.body)
+			}
+			// Another tenant's trail chains and reads as ever.
+			var others struct {
+				Items []struct{ Action string }
+			}
+			other.must("GET", "/audit/events?action=customer.create", nil, 200, &others)
+			if len(others.Items) != 1 {
+				t.Errorf("the other tenant reads %d customer.create entries while acme's fail to chain, want 1", len(others.Items))
 			}
 			var queued int
 			if err := raw.QueryRow(`SELECT COUNT(*) FROM audit_queue WHERE action IN ('customer.update', 'customer.create')`).Scan(&queued); err != nil {
 				t.Fatal(err)
 			}
 			if queued != 2 {
-				t.Errorf("%d of the 2 acknowledged changes' entries are queued", queued)
+				t.Errorf("%d of acme's 2 acknowledged changes' entries are queued, want 2 (and none of the other tenant's)", queued)
 			}
 			heal()
 			var page struct {
@@ -149,6 +170,10 @@ func TestAuditChainingFaultKeepsEntries(t *testing.T) {
 			}
 			if err := raw.QueryRow(`SELECT COUNT(*) FROM audit_queue`).Scan(&queued); err != nil || queued != 0 {
 				t.Errorf("%d entries left queued (%v)", queued, err)
+			}
+			other.must("GET", "/audit/verify", nil, 200, &rep)
+			if !rep.OK {
+				t.Errorf("the other tenant's trail does not verify: %+v", rep)
 			}
 		})
 	}

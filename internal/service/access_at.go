@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,7 +51,7 @@ type AccessAt struct {
 // view_audit, and is itself recorded (audit.access_at). A moment later than
 // now is refused: the answer for now is Explain's.
 func (s *Service) AccessAt(ctx context.Context, a *Actor, customerID int64, at time.Time) (AccessAt, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return AccessAt{}, err
 	}
 	out := AccessAt{CustomerID: customerID, At: at.UTC(), Users: []rewind.Access{}, Gaps: []rewind.Gap{}}
@@ -103,7 +104,20 @@ func (s *Service) rewound(ctx context.Context, tx *store.Tx, tenantID, customerI
 	if err != nil {
 		return nil, err
 	}
-	err = tx.AuditSince(ctx, tenantID, at, customerID, rewind.TenantActions(), rewind.CustomerActions(), func(e audit.Entry) error {
+	// Entries that committed after the settle before this snapshot are
+	// still queued: they are the newest, undone first.
+	queued, err := tx.TenantQueuedAudits(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	tenantActs, customerActs := rewind.TenantActions(), rewind.CustomerActions()
+	for _, q := range queued {
+		e := q.Entry
+		if e.At.After(at) && (slices.Contains(tenantActs, e.Action) || (q.Links.Customer == customerID && slices.Contains(customerActs, e.Action))) {
+			st.Undo(withReport(e, reports))
+		}
+	}
+	err = tx.AuditSince(ctx, tenantID, at, customerID, tenantActs, customerActs, func(e audit.Entry) error {
 		st.Undo(withReport(e, reports))
 		return nil
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"steward/internal/crm"
+	"steward/internal/service"
 	"steward/internal/store/storetest"
 )
 
@@ -75,6 +76,48 @@ func TestAuditChainerChainsInBackground(t *testing.T) {
 			}
 			if rep := f.verify(t); !rep.OK || rep.LastSeq != f.n+n {
 				t.Fatalf("after background chaining: %+v, want %d entries", rep, f.n+n)
+			}
+		})
+	}
+}
+
+// Entries a deleted tenant still had queued are dropped, not chained, and
+// do not hold up another tenant's; a reader with nothing queued does not
+// chain.
+func TestAuditChainDropsDeletedTenants(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			f := newAuditFixture(t, e, 3)
+			ctx := context.Background()
+			other, _, err := f.svc.CreateTenant(ctx, service.NewTenant{Slug: "gone", Name: "Gone", AdminEmail: "a@gone.example", AdminPassword: "correct-horse-battery-staple"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.exec(t, `UPDATE tenants SET deleted_at = 1 WHERE id = $1`, other.ID)
+			a, err := f.svc.ActorFor(ctx, f.tenant, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := "After"
+			if _, err := f.svc.CreateCustomer(ctx, a, crm.CustomerInput{Name: &name}); err != nil {
+				t.Fatal(err)
+			}
+			n, err := f.svc.ChainAudit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var queued, gone int
+			if err := f.raw.QueryRow(`SELECT COUNT(*) FROM audit_queue`).Scan(&queued); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.raw.QueryRow(`SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1`, other.ID).Scan(&gone); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 || queued != 0 || gone != 0 {
+				t.Errorf("chained %d (want 1), %d left queued (want 0), %d entries of the deleted tenant chained (want 0)", n, queued, gone)
+			}
+			if rep := f.verify(t); !rep.OK || rep.LastSeq != f.n+1 {
+				t.Errorf("the live tenant's trail: %+v", rep)
 			}
 		})
 	}

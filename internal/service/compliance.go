@@ -148,7 +148,7 @@ func CheckComplianceQuery(q ComplianceQuery) error {
 // Compliance builds the report for the actor's tenant. It needs
 // view_audit, and is itself recorded (report.compliance).
 func (s *Service) Compliance(ctx context.Context, a *Actor, q ComplianceQuery) (ComplianceReport, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return ComplianceReport{}, err
 	}
 	var rep ComplianceReport

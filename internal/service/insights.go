@@ -68,7 +68,7 @@ func (s *Service) foldTrail(ctx context.Context, tenantID int64) error {
 // in the background rather than inside somebody's request. It returns how
 // many tenants it folded.
 func (s *Service) FoldTrails(ctx context.Context) (int, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, 0); err != nil {
 		return 0, err
 	}
 	var tenants []int64
@@ -214,7 +214,7 @@ type GrantUse struct {
 // UnusedPermissions reports, for a page of active users, each held grant
 // and its use in the last q.Days days, with the proposals that follow.
 func (s *Service) UnusedPermissions(ctx context.Context, a *Actor, q UnusedQuery) (UnusedReport, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return UnusedReport{}, err
 	}
 	rep := UnusedReport{Items: []UserUse{}, Proposals: []Proposal{}}

@@ -41,7 +41,7 @@ type DormantReport struct {
 // who did nothing in it: no sign-in, no use of a session or API key, no
 // recorded action.
 func (s *Service) DormantAccounts(ctx context.Context, a *Actor, days int, after int64, limit int) (DormantReport, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return DormantReport{}, err
 	}
 	rep := DormantReport{Items: []DormantAccount{}, UserIDs: []int64{}}
@@ -137,7 +137,7 @@ func ParseStaleCursor(c string) (int, int64, error) {
 // have no expiry and were given before the period, roles first, each kind
 // by id. Those of deactivated users are left out (they reach nobody).
 func (s *Service) StaleGrants(ctx context.Context, a *Actor, q StaleQuery) (StaleReport, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return StaleReport{}, err
 	}
 	rep := StaleReport{Items: []StaleGrantItem{}, UserIDs: []int64{}}

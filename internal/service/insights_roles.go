@@ -60,7 +60,7 @@ const holderChunk = 500
 // AnalyseRoles compares the tenant's roles and judges each against what
 // its holders did in the last days days.
 func (s *Service) AnalyseRoles(ctx context.Context, a *Actor, days int) (RoleAnalysis, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return RoleAnalysis{}, err
 	}
 	out := RoleAnalysis{Roles: []RoleSummary{}, Identical: [][]string{}, Subsets: []RoleSubset{}, Empty: []string{}, Proposals: []Proposal{}}

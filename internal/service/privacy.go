@@ -271,7 +271,7 @@ type SubjectExport struct {
 // ExportSubject answers an access request with the subject's data; the
 // request stays open until closed.
 func (s *Service) ExportSubject(ctx context.Context, a *Actor, id int64) (SubjectExport, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return SubjectExport{}, err
 	}
 	var out SubjectExport

@@ -22,7 +22,7 @@ const closeBatch = 500
 // StartReview makes a draft campaign's items from the current grants of
 // everyone in its scope and opens it for decisions.
 func (s *Service) StartReview(ctx context.Context, a *Actor, id int64) (Review, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, a.TenantID); err != nil {
 		return Review{}, err
 	}
 	var out Review

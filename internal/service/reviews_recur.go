@@ -31,7 +31,7 @@ const (
 // started for its owner, and waits while the owner is not an active
 // holder of run_reviews. It returns how many rounds it started.
 func (s *Service) RecurReviews(ctx context.Context) (int, error) {
-	if err := s.settleAudit(ctx); err != nil {
+	if err := s.settleAudit(ctx, 0); err != nil {
 		return 0, err
 	}
 	var due []store.CampaignRef

@@ -52,7 +52,9 @@ func (s *Service) purgeTenant(ctx context.Context, tenantID int64, progress func
 	out := TenantDeletion{TenantID: tenantID, Rows: map[string]int64{}}
 	for _, table := range store.TenantTables {
 		var n int64
-		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		// Restartable: on PostgreSQL the purge of the audit queue can meet a
+		// chainer holding the same rows in another order.
+		err := s.DB.WriteRestartable(ctx, func(tx *store.Tx) error {
 			var err error
 			n, err = tx.PurgeTenantTable(ctx, tenantID, table)
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"steward/internal/audit"
@@ -33,20 +34,31 @@ func (t *Tx) QueueAudit(ctx context.Context, e *audit.Entry, links AuditLinks) e
 	return errs.Wrap(err, "store.QueueAudit")
 }
 
-// QueuedAudits returns up to limit queued entries, oldest first. On
+// QueuedAudits returns up to limit queued entries, oldest first, but for
+// those of skipTenants (tenants whose entries would not chain). On
 // PostgreSQL they stay locked until the transaction ends; a second chainer
 // waits for the first and then reads past what it took (a locked row that
 // is gone when the lock is released is left out of the answer). Waiting,
 // rather than skipping locked rows, is what lets a reader that chains
 // first be sure it sees every committed entry.
-func (t *Tx) QueuedAudits(ctx context.Context, limit int) ([]QueuedAudit, error) {
+func (t *Tx) QueuedAudits(ctx context.Context, limit int, skipTenants []int64) ([]QueuedAudit, error) {
 	const op = "store.QueuedAudits"
-	q := `SELECT id, tenant_id, at, actor_type, actor_id, session_id, source_ip, action, target_type, target_id, outcome,
-		details, request_id, subject_user, subject_customer FROM audit_queue ORDER BY id LIMIT ` + itoa(limit)
+	where := ""
+	if len(skipTenants) > 0 {
+		where = ` WHERE tenant_id NOT IN (` + inList(skipTenants) + `)`
+	}
+	q := `SELECT ` + queuedCols + ` FROM audit_queue` + where + ` ORDER BY id LIMIT ` + itoa(limit)
 	if t.engine == Postgres {
 		q += ` FOR UPDATE`
 	}
-	rows, err := t.query(ctx, op, q)
+	return t.queued(ctx, op, q)
+}
+
+const queuedCols = `id, tenant_id, at, actor_type, actor_id, session_id, source_ip, action, target_type, target_id, outcome,
+	details, request_id, subject_user, subject_customer`
+
+func (t *Tx) queued(ctx context.Context, op, q string, args ...any) ([]QueuedAudit, error) {
+	rows, err := t.query(ctx, op, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +81,74 @@ func (t *Tx) QueuedAudits(ctx context.Context, limit int) ([]QueuedAudit, error)
 	return out, errs.Wrap(rows.Err(), op)
 }
 
+// TenantQueuedAudits returns a tenant's queued entries newest first,
+// without locking them: for a reader that reads the trail in one snapshot
+// and must count what committed but is not chained yet (access at a
+// moment).
+func (t *Tx) TenantQueuedAudits(ctx context.Context, tenantID int64) ([]QueuedAudit, error) {
+	return t.queued(ctx, "store.TenantQueuedAudits", `SELECT `+queuedCols+` FROM audit_queue WHERE tenant_id = $1 ORDER BY id DESC`, tenantID)
+}
+
+// AuditQueued reports whether anything of the tenant's (of any tenant's,
+// for 0) waits in the queue: a reader asks from the read pool before it
+// takes the writer to chain.
+func (t *Tx) AuditQueued(ctx context.Context, tenantID int64) (bool, error) {
+	q, args := `SELECT id FROM audit_queue LIMIT 1`, []any{}
+	if tenantID != 0 {
+		q, args = `SELECT id FROM audit_queue WHERE tenant_id = $1 LIMIT 1`, []any{tenantID}
+	}
+	var id int64
+	err := t.tx.QueryRowContext(ctx, q, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.classify(err, "store.AuditQueued")
+	}
+	return true, nil
+}
+
+// ChainableTenant reports whether a tenant's queued entries may be chained:
+// it exists and is not deleted. On PostgreSQL the tenant row is held
+// (FOR SHARE) until the chaining commits, so marking the tenant deleted
+// waits for it, and a purge that follows never sees entries chained after
+// it cleared the trail.
+func (t *Tx) ChainableTenant(ctx context.Context, tenantID int64) (bool, error) {
+	q := `SELECT deleted_at FROM tenants WHERE id = $1`
+	if t.engine == Postgres {
+		q += ` FOR SHARE`
+	}
+	var deleted sql.NullInt64
+	err := t.tx.QueryRowContext(ctx, q, tenantID).Scan(&deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.classify(err, "store.ChainableTenant")
+	}
+	return !deleted.Valid, nil
+}
+
+// Savepoint, RollbackTo and Release mark and undo part of a transaction:
+// the chainer chains each tenant's entries under a savepoint, so that one
+// tenant's failure leaves the others' chained.
+func (t *Tx) Savepoint(ctx context.Context, name string) error {
+	_, err := t.exec(ctx, "store.Savepoint", `SAVEPOINT `+name)
+	return err
+}
+
+// RollbackTo undoes the transaction back to the savepoint.
+func (t *Tx) RollbackTo(ctx context.Context, name string) error {
+	_, err := t.exec(ctx, "store.RollbackTo", `ROLLBACK TO SAVEPOINT `+name)
+	return err
+}
+
+// Release forgets the savepoint, keeping what was done since.
+func (t *Tx) Release(ctx context.Context, name string) error {
+	_, err := t.exec(ctx, "store.Release", `RELEASE SAVEPOINT `+name)
+	return err
+}
+
 // DequeueAudit removes queued entries once they are on the chain, in the
 // same transaction. It names each id: on PostgreSQL an entry with a
 // smaller id may commit after a larger one was read, and must stay.
@@ -78,13 +158,6 @@ func (t *Tx) DequeueAudit(ctx context.Context, ids []int64) error {
 	}
 	_, err := t.exec(ctx, "store.DequeueAudit", `DELETE FROM audit_queue WHERE id IN (`+inList(ids)+`)`)
 	return err
-}
-
-// AuditQueueLength counts a tenant's entries not yet chained.
-func (t *Tx) AuditQueueLength(ctx context.Context, tenantID int64) (int64, error) {
-	var n int64
-	err := t.one(ctx, "store.AuditQueueLength", "audit queue", `SELECT COUNT(*) FROM audit_queue WHERE tenant_id = $1`, []any{tenantID}, &n)
-	return n, err
 }
 
 // ChainAudits seals entries, all of one tenant and in order, onto the end

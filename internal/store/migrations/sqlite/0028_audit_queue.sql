@@ -4,7 +4,7 @@
 -- moves entries from here onto the chain in batches, in id order per
 -- tenant, moments later. Kept without secondary indexes, so that
 -- recording costs a change one row rather than a chained, indexed entry
--- (docs/audit.md, "The queue").
+-- (docs/architecture.md, "The queue").
 CREATE TABLE audit_queue (
     id               INTEGER PRIMARY KEY,
     tenant_id        BIGINT NOT NULL,
