@@ -61,22 +61,27 @@ func (s *Service) AccessAt(ctx context.Context, a *Actor, customerID int64, at t
 	if at.After(s.now()) {
 		return out, errs.Field("at", "time_in_future", "at must not be later than now; GET /customers/{id}/access answers for now")
 	}
-	err := s.DB.ReadSnapshot(ctx, func(tx *store.Tx) error {
-		st, err := s.rewound(ctx, tx, a.TenantID, customerID, at, &out)
+	if err := s.accessAtSnapshot(ctx, a.TenantID, customerID, at, &out); err != nil {
+		return out, err
+	}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		return s.rec(ctx, tx, a, event{action: "audit.access_at", targetType: "customer", targetID: customerID,
+			details: map[string]any{"at": out.At, "complete": out.Complete, "users": len(out.Users), "gaps": len(out.Gaps)}})
+	})
+	return out, err
+}
+
+// accessAtSnapshot answers from one snapshot of the state and the trail,
+// the queued part of the trail included.
+func (s *Service) accessAtSnapshot(ctx context.Context, tenantID, customerID int64, at time.Time, out *AccessAt) error {
+	return s.DB.ReadSnapshot(ctx, func(tx *store.Tx) error {
+		st, err := s.rewound(ctx, tx, tenantID, customerID, at, out)
 		if err != nil {
 			return err
 		}
 		out.fill(st, at)
 		return nil
 	})
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		return s.rec(ctx, tx, a, event{action: "audit.access_at", targetType: "customer", targetID: customerID,
-			details: map[string]any{"at": out.At, "complete": out.Complete, "users": len(out.Users), "gaps": len(out.Gaps)}})
-	})
-	return out, err
 }
 
 // rewound reads the tenant's current state and undoes, newest first,

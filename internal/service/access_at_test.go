@@ -281,3 +281,38 @@ func TestAccessAtPrunedTrail(t *testing.T) {
 		}
 	})
 }
+
+// A change that commits between AccessAt chaining the queue and reading
+// its snapshot is still undone, from the queue: the answer for the moment
+// before it is as it was then.
+func TestAccessAtUndoesQueuedEntries(t *testing.T) {
+	eachRequestFixture(t, func(t *testing.T, f *requestFixture) {
+		ctx := context.Background()
+		if _, err := f.svc.ChainAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		at := *f.now
+		want := liveAccess(t, f.svc, f.admin, f.custA)
+		if _, ok := want[f.outsider]; ok {
+			t.Fatal("the outsider can see customer A before the share")
+		}
+		*f.now = f.now.Add(time.Minute)
+		if _, err := f.svc.AddShare(ctx, f.admin, f.custA, service.ShareInput{Principal: access.Principal{Type: access.PrincipalUser, ID: f.outsider},
+			Level: access.Read, Reason: "queued"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := service.AccessAtUnsettled(ctx, f.svc, f.tenant, f.custA, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[int64][]access.Decision{}
+		for _, u := range got.Users {
+			have[u.UserID] = u.Decisions
+		}
+		if _, ok := have[f.outsider]; ok || !got.Complete || !reflect.DeepEqual(have, want) {
+			g, _ := json.Marshal(have)
+			w, _ := json.Marshal(want)
+			t.Errorf("before a share still queued (complete %v):\n got %s\nwant %s", got.Complete, g, w)
+		}
+	})
+}

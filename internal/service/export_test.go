@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"steward/internal/rewind"
+	"time"
 
 	"steward/internal/access"
 	"steward/internal/crm"
@@ -48,4 +50,11 @@ func SetPolicyDiffLimits(onePass, bitmap, childCounts int) func() {
 	old := policyDiffLimits
 	policyDiffLimits = diffLimits{onePass: onePass, bitmap: bitmap, childCounts: childCounts}
 	return func() { policyDiffLimits = old }
+}
+
+// AccessAtUnsettled is AccessAt without chaining the queue first: what it
+// answers when changes commit between its chaining and its snapshot.
+func AccessAtUnsettled(ctx context.Context, s *Service, tenantID, customerID int64, at time.Time) (AccessAt, error) {
+	out := AccessAt{CustomerID: customerID, At: at.UTC(), Users: []rewind.Access{}, Gaps: []rewind.Gap{}}
+	return out, s.accessAtSnapshot(ctx, tenantID, customerID, at, &out)
 }
