@@ -26,6 +26,8 @@ type explainPage struct {
 	Rows         []explainRow
 	Fields       []fieldGroup
 	Error        string
+	History      []entryRow // who was granted or lost access, newest first
+	HasHistory   bool       // the asker may read the customer's access history
 }
 
 // fieldGroup is one object's fields in the explanation.
@@ -105,10 +107,27 @@ func (c *Console) explain(w http.ResponseWriter, r *http.Request, v *view) error
 			return err
 		}
 	}
+	// The customer's access history, for view_audit holders and those who
+	// may share it (the service decides; anyone else simply has none shown).
+	hist, err := c.svc.AccessHistory(ctx, v.act, id, store.AuditQuery{Limit: historyRows})
+	switch k := errs.KindOf(err); {
+	case err == nil:
+		d, err := c.loadDirectory(ctx, v.act)
+		if err != nil {
+			return err
+		}
+		p.History, p.HasHistory = entryRows(v, d, hist), true
+	case k != errs.Forbidden && k != errs.NotFound:
+		return err
+	}
 	v.Title = v.T("explain.title")
 	c.render(w, v, status, "explain", p)
 	return nil
 }
+
+// historyRows is how much of a customer's access history the page shows;
+// the audit page has the rest.
+const historyRows = 50
 
 // explainTarget reads the optional user_id; none means the asker.
 func explainTarget(r *http.Request) (int64, error) {
