@@ -2,9 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -19,29 +16,10 @@ import (
 // every acknowledged change has exactly one entry, read through either
 // process, and the tenant's chain verifies without gaps.
 func TestAuditChainAcrossProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "steward")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildSteward(t)
 	for _, engine := range storetest.Engines() {
 		t.Run(string(engine), func(t *testing.T) {
-			db := storetest.DSN(t, engine)
-			key := filepath.Join(t.TempDir(), "audit.key")
-			env := append(os.Environ(), "STEWARD_DB="+db, "STEWARD_AUDIT_KEY="+key, "STEWARD_MASTER_KEY_FILE="+key+".master", "STEWARD_ADMIN_PASSWORD=correct-horse-battery-staple")
-			run := func(args ...string) {
-				t.Helper()
-				cmd := exec.Command(bin, args...)
-				cmd.Env = env
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("steward %v: %v\n%s", args, err, out)
-				}
-			}
-			run("audit", "keygen", "--out", key)
-			run("init", "--tenant", "acme", "--name", "Acme", "--admin-email", "admin@acme.example")
+			env, run := newInstallation(t, bin, storetest.DSN(t, engine))
 			addrs := []string{freeAddr(t), freeAddr(t)}
 			for _, addr := range addrs {
 				srv := startServe(t, bin, env, addr)

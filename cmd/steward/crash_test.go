@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -21,25 +20,8 @@ import (
 // the middle of a burst of writes. After a restart every change the server
 // acknowledged is there, each with its audit entry, and the chain verifies.
 func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "steward")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	db, key := "sqlite:"+filepath.Join(dir, "s.db"), filepath.Join(dir, "audit.key")
-	env := append(os.Environ(), "STEWARD_DB="+db, "STEWARD_AUDIT_KEY="+key, "STEWARD_MASTER_KEY_FILE="+key+".master", "STEWARD_ADMIN_PASSWORD=correct-horse-battery-staple")
-	run := func(args ...string) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("steward %v: %v\n%s", args, err, out)
-		}
-	}
-	run("audit", "keygen", "--out", key)
-	run("init", "--tenant", "acme", "--name", "Acme", "--admin-email", "admin@acme.example")
+	bin := buildSteward(t)
+	env, run := newInstallation(t, bin, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
 
 	addr := freeAddr(t)
 	srv := startServe(t, bin, env, addr)

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -15,28 +12,10 @@ import (
 // set). A user moved through the first process sees their new access on
 // their very next request to the second.
 func TestMoveAcrossProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "steward")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildSteward(t)
 	for _, engine := range storetest.Engines() {
 		t.Run(string(engine), func(t *testing.T) {
-			db := storetest.DSN(t, engine)
-			key := filepath.Join(t.TempDir(), "audit.key")
-			env := append(os.Environ(), "STEWARD_DB="+db, "STEWARD_AUDIT_KEY="+key, "STEWARD_MASTER_KEY_FILE="+key+".master", "STEWARD_ADMIN_PASSWORD=correct-horse-battery-staple")
-			run := func(args ...string) {
-				cmd := exec.Command(bin, args...)
-				cmd.Env = env
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("steward %v: %v\n%s", args, err, out)
-				}
-			}
-			run("audit", "keygen", "--out", key)
-			run("init", "--tenant", "acme", "--name", "Acme", "--admin-email", "admin@acme.example")
+			env, _ := newInstallation(t, bin, storetest.DSN(t, engine))
 			addr1, addr2 := freeAddr(t), freeAddr(t)
 			for _, addr := range []string{addr1, addr2} {
 				srv := startServe(t, bin, env, addr)
